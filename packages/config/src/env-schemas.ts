@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** A base URL is scheme + host (+ port) only; clients append each platform's real path. */
+export const baseUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .default(fallback)
+    .transform((value) => value.replace(/\/+$/, ''))
+    .refine((value) => new URL(value).pathname === '/' || new URL(value).pathname === '', {
+      message: 'must be scheme://host[:port] without a path',
+    });
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+export const logEnv = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const databaseEnv = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://root@127.0.0.1:5432/achievements'),
+});
+
+export const redisEnv = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .min(1)
+    .regex(/^[^:\s]+$/, 'must not contain ":" or spaces')
+    .default('ach'),
+});
+
+/** 32 random bytes, base64: the AES-256-GCM key for stored platform tokens. */
+export const credentialsKeyEnv = z.object({
+  CREDENTIALS_ENCRYPTION_KEY: z
+    .string({ error: 'is required (32 bytes, base64)' })
+    .refine((v) => Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' }),
+  /** Retired keys still accepted for reading, comma-separated; lets the key be rotated without downtime. */
+  CREDENTIALS_ENCRYPTION_OLD_KEYS: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), {
+      message: 'must be comma-separated 32-byte base64 keys',
+    }),
+});
+
+export const steamEnv = z.object({
+  STEAM_API_KEY: z.string().min(1).optional(),
+  STEAM_API_BASE_URL: baseUrl('https://api.steampowered.com'),
+});
+
+export const psnEnv = z.object({
+  PSN_AUTH_BASE_URL: baseUrl('https://ca.account.sony.com'),
+  PSN_API_BASE_URL: baseUrl('https://m.np.playstation.com'),
+});
+
+export const xboxEnv = z.object({
+  XBOX_CLIENT_ID: z.string().min(1).optional(),
+  XBOX_MSA_BASE_URL: baseUrl('https://login.live.com'),
+  XBOX_USER_AUTH_BASE_URL: baseUrl('https://user.auth.xboxlive.com'),
+  XBOX_XSTS_BASE_URL: baseUrl('https://xsts.auth.xboxlive.com'),
+  XBOX_ACHIEVEMENTS_BASE_URL: baseUrl('https://achievements.xboxlive.com'),
+  XBOX_TITLEHUB_BASE_URL: baseUrl('https://titlehub.xboxlive.com'),
+  XBOX_PROFILE_BASE_URL: baseUrl('https://profile.xboxlive.com'),
+});
+
+export const platformEnv = steamEnv.extend(psnEnv.shape).extend(xboxEnv.shape);
+
+export { booleanFlag };

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createCredentialCipher, CredentialDecryptError } from './credential-cipher.ts';
+
+const key = () => randomBytes(32).toString('base64');
+
+describe('credential cipher', () => {
+  it('round-trips and never contains the plaintext', () => {
+    const cipher = createCredentialCipher({ key: key() });
+    const sealed = cipher.seal('super-secret-refresh-token', 'user:1');
+    expect(sealed.ciphertext).not.toContain('super-secret');
+    expect(cipher.open(sealed, 'user:1')).toBe('super-secret-refresh-token');
+  });
+
+  it('rejects a ciphertext moved to another row (associated data)', () => {
+    const cipher = createCredentialCipher({ key: key() });
+    const sealed = cipher.seal('token', 'user-a:1');
+    expect(() => cipher.open(sealed, 'user-b:1')).toThrow(CredentialDecryptError);
+  });
+
+  it('reads secrets sealed with a retired key after rotation', () => {
+    const oldKey = key();
+    const sealed = createCredentialCipher({ key: oldKey }).sealJson({ a: 1 });
+    const rotated = createCredentialCipher({ key: key(), oldKeys: [oldKey] });
+    expect(rotated.openJson(sealed)).toEqual({ a: 1 });
+    expect(rotated.seal('x').keyId).not.toBe(sealed.keyId);
+  });
+
+  it('fails on tampering', () => {
+    const cipher = createCredentialCipher({ key: key() });
+    const sealed = cipher.seal('token');
+    const parts = sealed.ciphertext.split('.');
+    parts[3] = Buffer.from('tampered').toString('base64url');
+    expect(() => cipher.open({ ...sealed, ciphertext: parts.join('.') })).toThrow(CredentialDecryptError);
+  });
+});

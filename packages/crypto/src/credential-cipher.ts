@@ -1,0 +1,78 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+export interface SealedSecret {
+  /** `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */
+  ciphertext: string;
+  /** Which key sealed it, so old rows stay readable after a rotation. */
+  keyId: string;
+}
+
+export interface CredentialCipher {
+  readonly currentKeyId: string;
+  seal(plaintext: string, associatedData?: string): SealedSecret;
+  open(sealed: SealedSecret, associatedData?: string): string;
+  sealJson(value: unknown, associatedData?: string): SealedSecret;
+  openJson<T = unknown>(sealed: SealedSecret, associatedData?: string): T;
+}
+
+export class CredentialDecryptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialDecryptError';
+  }
+}
+
+/** A key id is a short hash of the key: stable, reveals nothing, needs no separate registry. */
+export function keyIdOf(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+}
+
+/**
+ * AES-256-GCM with a random 96-bit IV per seal. `associatedData` binds a ciphertext to its row
+ * (e.g. `userId:platform`) so a token copied onto another user's row fails to open.
+ */
+export function createCredentialCipher(options: { key: string; oldKeys?: string[] }): CredentialCipher {
+  const current = Buffer.from(options.key, 'base64');
+  if (current.length !== 32) throw new Error('credential key must be 32 bytes');
+  const keys = new Map<string, Buffer>([[keyIdOf(current), current]]);
+  for (const old of options.oldKeys ?? []) {
+    const buf = Buffer.from(old, 'base64');
+    if (buf.length === 32) keys.set(keyIdOf(buf), buf);
+  }
+  const currentKeyId = keyIdOf(current);
+
+  function seal(plaintext: string, associatedData = ''): SealedSecret {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', current, iv);
+    cipher.setAAD(Buffer.from(associatedData));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return {
+      keyId: currentKeyId,
+      ciphertext: ['v1', iv.toString('base64url'), tag.toString('base64url'), body.toString('base64url')].join('.'),
+    };
+  }
+
+  function open(sealed: SealedSecret, associatedData = ''): string {
+    const key = keys.get(sealed.keyId);
+    if (!key) throw new CredentialDecryptError(`no key with id ${sealed.keyId}`);
+    const [version, iv, tag, body] = sealed.ciphertext.split('.');
+    if (version !== 'v1' || !iv || !tag || body === undefined) throw new CredentialDecryptError('unrecognised ciphertext format');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAAD(Buffer.from(associatedData));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new CredentialDecryptError('ciphertext failed authentication');
+    }
+  }
+
+  return {
+    currentKeyId,
+    seal,
+    open,
+    sealJson: (value, associatedData) => seal(JSON.stringify(value), associatedData),
+    openJson: <T,>(sealed: SealedSecret, associatedData?: string) => JSON.parse(open(sealed, associatedData)) as T,
+  };
+}

@@ -1,0 +1,7 @@
+export {
+  createCredentialCipher,
+  CredentialDecryptError,
+  keyIdOf,
+  type CredentialCipher,
+  type SealedSecret,
+} from './credential-cipher.ts';

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+
+export interface TestRedis {
+  url: string;
+  /** A queue prefix no other test file uses. */
+  prefix: string;
+  /** Deletes every key under the prefix; call in afterAll. */
+  cleanup: () => Promise<void>;
+}
+
+export function createTestRedis(): TestRedis {
+  const url = inject('redisUrl');
+  const prefix = `test-${inject('testRunId')}-${randomBytes(4).toString('hex')}`;
+  return {
+    url,
+    prefix,
+    cleanup: async () => {
+      const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+      try {
+        await redis.connect();
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.unlink(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}

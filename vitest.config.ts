@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'services/*/src/**/*.test.ts', 'services/*/test/**/*.test.ts', 'db/**/*.test.ts'],
+    globalSetup: ['packages/testing/src/global-setup.ts'],
+    pool: 'forks',
+    fileParallelism: true,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
