@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { PLATFORMS } from '@ach/db';
+
+/** What a worker tells live listeners (SSE) about a run; the database stays the source of truth. */
+export const syncEventSchema = z.object({
+  syncId: z.uuid(),
+  userId: z.uuid(),
+  platform: z.enum(PLATFORMS),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  progress: z.number().int().min(0).max(100),
+  stats: z.record(z.string(), z.unknown()).optional(),
+  errorCode: z.string().nullable().optional(),
+  errorMessage: z.string().nullable().optional(),
+  at: z.string(),
+});
+export type SyncEvent = z.infer<typeof syncEventSchema>;
+
+/** One channel per user: an SSE stream subscribes to its own user's runs only. */
+export function syncEventsChannel(prefix: string, userId: string): string {
+  return `${prefix}:sync-events:${userId}`;
+}
+
+export async function publishSyncEvent(redis: Redis, prefix: string, event: SyncEvent): Promise<void> {
+  await redis.publish(syncEventsChannel(prefix, event.userId), JSON.stringify(syncEventSchema.parse(event)));
+}
+
+/** `subscriber` must be a connection used for nothing else (Redis subscriber mode). Returns an unsubscribe. */
+export async function subscribeSyncEvents(
+  subscriber: Redis,
+  prefix: string,
+  userId: string,
+  onEvent: (event: SyncEvent) => void,
+): Promise<() => Promise<void>> {
+  const channel = syncEventsChannel(prefix, userId);
+  const listener = (incoming: string, message: string) => {
+    if (incoming !== channel) return;
+    const parsed = syncEventSchema.safeParse(JSON.parse(message));
+    if (parsed.success) onEvent(parsed.data);
+  };
+  subscriber.on('message', listener);
+  await subscriber.subscribe(channel);
+  return async () => {
+    subscriber.off('message', listener);
+    await subscriber.unsubscribe(channel);
+  };
+}
