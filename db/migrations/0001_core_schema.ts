@@ -69,7 +69,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- be ours to index; the check still works there, only slower.
     do $$
     begin
-      create index if not exists users_created_at_idx on auth.users (created_at);
+      if to_regclass('auth.users_created_at_idx') is null then
+        create index users_created_at_idx on auth.users (created_at);
+        comment on index auth.users_created_at_idx is 'achievement-sync index for the ghost-user check';
+      end if;
     exception when insufficient_privilege then
       raise notice 'no privilege to index auth.users(created_at); skipped';
     end $$;
@@ -326,6 +329,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       end if;
       if to_regprocedure('auth.jwt()') is not null and obj_description('auth.jwt()'::regprocedure, 'pg_proc') = 'achievement-sync shim of Supabase auth.jwt()' then
         drop function auth.jwt();
+      end if;
+      -- On Supabase the index is ours but the table is not: drop just the index.
+      if to_regclass('auth.users_created_at_idx') is not null
+         and obj_description('auth.users_created_at_idx'::regclass, 'pg_class') = 'achievement-sync index for the ghost-user check' then
+        drop index auth.users_created_at_idx;
       end if;
       if to_regclass('auth.users') is not null and obj_description('auth.users'::regclass, 'pg_class') = 'achievement-sync shim of Supabase auth.users' then
         drop table auth.users;

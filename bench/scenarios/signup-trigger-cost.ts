@@ -1,0 +1,153 @@
+/**
+ * What the auth.users triggers add to a signup: the same auth.users inserts with on_auth_user_created
+ * disabled (baseline) and enabled, alternated, in one fresh database.
+ *
+ * Emails: 85% unique, 10% from 50 shared first.last local parts, 5% from 10 very common ones
+ * (info, admin, …), so username clashes take the retry path; 2% phone-only signups, 80% verified,
+ * half with name/avatar metadata.
+ */
+import pg from 'pg';
+import { createBenchDatabase } from '../bench-database.ts';
+import type { BenchResult, BenchScenario } from '../bench-result.ts';
+
+const BATCH = 5_000;
+const ROUNDS = 2;
+const TARGET_ADDED_US = 20;
+
+const INSERT_SIGNUPS = `
+  insert into auth.users (email, phone, email_confirmed_at, raw_user_meta_data)
+  select case when g % 50 = 0 then null else local || '@' || (array['gmail.com', 'outlook.com', 'yahoo.com', 'icloud.com', 'proton.me', 'example.org'])[1 + g % 6] end,
+         case when g % 50 = 0 then '+1555' || lpad(g::text, 8, '0') end,
+         case when g % 5 <> 0 then now() end,
+         case when g % 2 = 0 then jsonb_build_object('full_name', 'Player ' || g, 'avatar_url', 'https://cdn.example/a/' || g || '.png') else '{}'::jsonb end
+    from (
+      select g, case
+                  when g % 20 = 1 then (array['info', 'admin', 'contact', 'hello', 'me', 'mail', 'gamer', 'test', 'john', 'alex'])[1 + (g / 20) % 10]
+                  when g % 20 in (2, 3) then (array['john', 'alex', 'sam', 'chris', 'mike', 'anna', 'max', 'kim', 'lee', 'jo'])[1 + (g / 20) % 10]
+                                              || '.' || (array['smith', 'lee', 'brown', 'garcia', 'miller'])[1 + (g / 200) % 5]
+                  else (array['john', 'alex', 'sam', 'chris', 'mike', 'anna', 'max', 'kim', 'lee', 'jo'])[1 + g % 10]
+                       || '.' || (array['smith', 'lee', 'brown', 'garcia', 'miller'])[1 + (g / 10) % 5] || g
+                end as local
+        from generate_series($1::int, $2::int) as g
+    ) as s`;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function setTrigger(client: pg.Client, enabled: boolean): Promise<void> {
+  await client.query(`alter table auth.users ${enabled ? 'enable' : 'disable'} trigger on_auth_user_created`);
+}
+
+async function reset(client: pg.Client): Promise<void> {
+  await client.query('truncate auth.users cascade');
+  await client.query('vacuum analyze auth.users');
+  await client.query('checkpoint');
+}
+
+/** µs per signup for `total` rows inserted in statements of BATCH rows, each its own transaction. */
+async function batchedSignups(client: pg.Client, total: number): Promise<number> {
+  let elapsed = 0;
+  for (let from = 1; from <= total; from += BATCH) {
+    const to = Math.min(total, from + BATCH - 1);
+    const started = performance.now();
+    await client.query(INSERT_SIGNUPS, [from, to]);
+    elapsed += performance.now() - started;
+  }
+  return (elapsed * 1000) / total;
+}
+
+/** µs per signup for one-row INSERT statements, each its own transaction: what GoTrue does. */
+async function singleSignups(client: pg.Client, total: number): Promise<number> {
+  const started = performance.now();
+  for (let g = 1; g <= total; g++) await client.query(INSERT_SIGNUPS, [g, g]);
+  return ((performance.now() - started) * 1000) / total;
+}
+
+/** The triggered run must have created every profile, or its timing means nothing. Returns how many needed a suffix. */
+async function checkProfiles(client: pg.Client, total: number): Promise<number> {
+  const { rows } = await client.query<{ users: string; failures: string; suffixed: string }>(`
+    select (select count(*) from public.users) as users, (select count(*) from public.user_sync_failures) as failures,
+           (select count(*) from public.users where username ~ '_[0-9]{4,}$') as suffixed`);
+  const check = rows[0]!;
+  if (Number(check.users) !== total || Number(check.failures) !== 0) {
+    throw new Error(`trigger run left ${check.users} users for ${total} signups and ${check.failures} failures`);
+  }
+  return Number(check.suffixed);
+}
+
+const scenario: BenchScenario = {
+  name: 'signup-trigger-cost',
+  async run(ctx) {
+    const total = Math.max(BATCH, Math.round(100_000 * ctx.scale));
+    const singles = Math.max(500, Math.round(3_000 * ctx.scale));
+    const database = await createBenchDatabase(ctx.postgresAdminUrl);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query('set client_min_messages = warning');
+      const batch = { off: [] as number[], on: [] as number[] };
+      const single = { off: [] as number[], on: [] as number[] };
+      let suffixed = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const enabled of round % 2 === 0 ? [false, true] : [true, false]) {
+          await reset(client);
+          await setTrigger(client, enabled);
+          batch[enabled ? 'on' : 'off'].push(await batchedSignups(client, total));
+          if (enabled) suffixed = await checkProfiles(client, total);
+        }
+      }
+      // Commit latency would swamp the difference; both sides skip the WAL flush alike.
+      await client.query('set synchronous_commit = off');
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const enabled of round % 2 === 0 ? [false, true] : [true, false]) {
+          await reset(client);
+          await setTrigger(client, enabled);
+          single[enabled ? 'on' : 'off'].push(await singleSignups(client, singles));
+        }
+      }
+      await setTrigger(client, true);
+
+      const batchOff = median(batch.off);
+      const batchOn = median(batch.on);
+      const singleOff = median(single.off);
+      const singleOn = median(single.on);
+      const added = batchOn - batchOff;
+      const results: BenchResult[] = [
+        {
+          scenario: 'signup-trigger-cost',
+          metric: `auth.users insert with triggers, ${total} signups in statements of ${BATCH}`,
+          value: batchOn,
+          unit: 'µs/signup',
+          baseline: { label: 'triggers disabled', value: batchOff },
+          notes: `median of ${ROUNDS} alternating rounds; ${suffixed} of ${total} usernames needed a suffix`,
+        },
+        {
+          scenario: 'signup-trigger-cost',
+          metric: 'added by on_auth_user_created per signup (batched)',
+          value: added,
+          unit: 'µs',
+          target: `≤ ${TARGET_ADDED_US} µs`,
+          met: added <= TARGET_ADDED_US,
+          notes: `runs: on ${batch.on.map((v) => v.toFixed(1)).join('/')}, off ${batch.off.map((v) => v.toFixed(1)).join('/')}`,
+        },
+        {
+          scenario: 'signup-trigger-cost',
+          metric: `auth.users insert with triggers, ${singles} one-row transactions`,
+          value: singleOn,
+          unit: 'µs/signup',
+          baseline: { label: 'triggers disabled', value: singleOff },
+          notes: `added ${(singleOn - singleOff).toFixed(1)} µs per signup incl. client round trip; synchronous_commit off on both sides`,
+        },
+      ];
+      return results;
+    } finally {
+      await client.end();
+      await database.drop();
+    }
+  },
+};
+
+export default scenario;

@@ -1,0 +1,77 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, PlatformId } from '@ach/db';
+import type { GameMetadata } from '../adapter/platform-adapter.ts';
+
+export const DEFAULT_METADATA_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** What the database already knows about a title's definitions. */
+export interface StoredMetadata {
+  fetchedAt: Date;
+  achievementsTotal: number;
+  achievementIds: Set<string>;
+}
+
+export interface FetchedMetadata extends GameMetadata {
+  fetchedAt: Date;
+}
+
+/**
+ * A game's definitions and rarity are the same for every user, so they are fetched once per TTL
+ * (`games.metadata_fetched_at`), not once per user. Within one process, concurrent jobs asking for
+ * the same title share one request until its result is in the database.
+ */
+export interface GameMetadataCache {
+  /** Stored, still-fresh metadata for these titles (stale or never-fetched titles are absent). */
+  loadFresh(gameIds: string[]): Promise<Map<string, StoredMetadata>>;
+  /** One platform request per title at a time in this process. */
+  fetchShared(gameId: string, fetch: () => Promise<GameMetadata>): Promise<FetchedMetadata>;
+  /** The title's fetched metadata is now in the database: later jobs read it from there. */
+  stored(gameIds: string[]): void;
+}
+
+export function createGameMetadataCache(deps: { db: Kysely<Database>; platformId: PlatformId; ttlMs?: number; now?: () => number }): GameMetadataCache {
+  const ttlMs = deps.ttlMs ?? DEFAULT_METADATA_TTL_MS;
+  const now = deps.now ?? Date.now;
+  const pending = new Map<string, Promise<FetchedMetadata>>();
+
+  return {
+    async loadFresh(gameIds) {
+      const fresh = new Map<string, StoredMetadata>();
+      if (gameIds.length === 0) return fresh;
+      const rows = await sql<{ platform_game_id: string; metadata_fetched_at: Date; achievements_total: number; ids: string[] | null }>`
+        select g.platform_game_id, g.metadata_fetched_at, g.achievements_total,
+               (select array_agg(a.platform_achievement_id) from achievements a
+                 where a.platform_id = g.platform_id and a.platform_game_id = g.platform_game_id) as ids
+          from games g
+         where g.platform_id = ${deps.platformId} and g.platform_game_id = any(${gameIds}::text[])
+           and g.metadata_fetched_at > ${new Date(now() - ttlMs)}
+      `.execute(deps.db);
+      for (const row of rows.rows) {
+        fresh.set(row.platform_game_id, {
+          fetchedAt: row.metadata_fetched_at,
+          achievementsTotal: row.achievements_total,
+          achievementIds: new Set(row.ids ?? []),
+        });
+      }
+      return fresh;
+    },
+
+    fetchShared(gameId, fetch) {
+      const inFlight = pending.get(gameId);
+      if (inFlight) return inFlight;
+      const promise = fetch().then(
+        (metadata) => ({ ...metadata, fetchedAt: new Date(now()) }),
+        (error: unknown) => {
+          pending.delete(gameId);
+          throw error;
+        },
+      );
+      pending.set(gameId, promise);
+      return promise;
+    },
+
+    stored(gameIds) {
+      for (const id of gameIds) pending.delete(id);
+    },
+  };
+}

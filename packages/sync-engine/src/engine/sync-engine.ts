@@ -1,0 +1,226 @@
+import { sql, type Kysely } from 'kysely';
+import { PLATFORM_IDS, type Database } from '@ach/db';
+import type { CredentialCipher } from '@ach/crypto';
+import type { Logger } from '@ach/observability';
+import type { SyncJob } from '@ach/queue';
+import type { AdapterAccount, PlatformAdapter, TitleSummary, UserUnlock } from '../adapter/platform-adapter.ts';
+import { loadAccount } from '../runs/load-account.ts';
+import type { SyncRunKey, SyncRunRepository } from '../runs/sync-run-repository.ts';
+import { SyncJobError } from '../sync-job-error.ts';
+import { dedupeBy } from '../write/dedupe.ts';
+import { removeVanishedTitles, writeGameBatch, type GameWrite } from '../write/write-game-batch.ts';
+import { addWriteCounts, emptyWriteCounts, rowsWritten, type WriteCounts } from '../write/write-counts.ts';
+import type { ApiCallCounts, ApiCallTracker } from './api-call-tracker.ts';
+import { createGameMetadataCache, type FetchedMetadata, type StoredMetadata } from './game-metadata-cache.ts';
+import { mapWithConcurrency } from './map-with-concurrency.ts';
+import { createProgressReporter } from './progress-reporter.ts';
+
+export interface SyncEngineOptions {
+  db: Kysely<Database>;
+  adapter: PlatformAdapter;
+  runs: SyncRunRepository;
+  log: Logger;
+  cipher?: CredentialCipher;
+  /** Per-job API call counts for the stats; without it the stats carry none. */
+  calls?: ApiCallTracker;
+  /** How long a game's definitions and rarity are trusted (default 7 days). */
+  metadataTtlMs?: number;
+  /** Titles fetched at once within one job (default 4). */
+  gameConcurrency?: number;
+  /** A write batch is flushed when it holds this many titles… (default 50) */
+  batchMaxGames?: number;
+  /** …or this many achievement + unlock rows (default 5,000). */
+  batchMaxRows?: number;
+  progressIntervalMs?: number;
+}
+
+export interface SyncStats {
+  mode: 'incremental' | 'full';
+  attempt: number;
+  retries: number;
+  gamesSeen: number;
+  gamesChanged: number;
+  gamesWritten: number;
+  metadataFetched: number;
+  metadataFromCache: number;
+  rows: WriteCounts;
+  rowsWritten: number;
+  apiCalls: Record<string, number>;
+  apiCallsTotal: number;
+  apiCallsFailed: number;
+  durationMs: number;
+}
+
+export type SyncRunResult = { outcome: 'succeeded'; stats: SyncStats } | { outcome: 'skipped'; reason: string };
+
+export interface RunContext {
+  /** BullMQ's attemptsMade before this attempt: retries so far. */
+  attemptsMade: number;
+  log?: Logger;
+}
+
+export interface SyncEngine {
+  run(job: SyncJob, context: RunContext): Promise<SyncRunResult>;
+}
+
+/** Carries what the job did before it failed, so the runner can store it with the failure. */
+export class SyncAttemptError extends Error {
+  readonly stats: SyncStats;
+  constructor(cause: unknown, stats: SyncStats) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'SyncAttemptError';
+    this.stats = stats;
+  }
+}
+
+/**
+ * The platform-neutral sync: load account → list titles → diff with what user_progress stores →
+ * for changed titles only: definitions (shared cache) and the user's unlocks → batched set-based
+ * writes → progress → stats. It knows nothing of any platform; the adapter does.
+ */
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  const { db, adapter, runs } = options;
+  const platformId = PLATFORM_IDS[adapter.platform];
+  const metadataCache = createGameMetadataCache({ db, platformId, ttlMs: options.metadataTtlMs });
+  const gameConcurrency = options.gameConcurrency ?? 4;
+  const batchMaxGames = options.batchMaxGames ?? 50;
+  const batchMaxRows = options.batchMaxRows ?? 5_000;
+
+  async function storedMarkers(userId: string): Promise<Map<string, string | null>> {
+    const rows = await sql<{ platform_game_id: string; marker: string | null }>`
+      select platform_game_id, platform_specific_data ->> 'changeMarker' as marker
+        from user_progress where user_id = ${userId} and platform_id = ${platformId}
+    `.execute(db);
+    return new Map(rows.rows.map((r) => [r.platform_game_id, r.marker]));
+  }
+
+  async function fetchGame(account: AdapterAccount, title: TitleSummary, cached: StoredMetadata | undefined, counters: { fetched: number; cached: number }): Promise<GameWrite> {
+    let metadata: FetchedMetadata | null = null;
+    let knownIds: Set<string>;
+    if (cached) {
+      counters.cached += 1;
+      knownIds = cached.achievementIds;
+    } else {
+      metadata = await metadataCache.fetchShared(title.platformGameId, () => adapter.fetchGameMetadata(account, title));
+      counters.fetched += 1;
+      knownIds = new Set(metadata.achievements.map((a) => a.platformAchievementId));
+    }
+    // A title without achievements has no unlocks to ask for.
+    if (knownIds.size === 0 && (!cached || cached.achievementsTotal === 0)) return { title, metadata, unlocks: [] };
+    const { unlocks } = await adapter.fetchUserUnlocks(account, title);
+    const earned: UserUnlock[] = dedupeBy(unlocks, (u) => u.platformAchievementId);
+    if (!metadata && earned.some((u) => !knownIds.has(u.platformAchievementId))) {
+      // The user has an achievement our cached definitions lack: the game changed; refresh it now.
+      metadata = await metadataCache.fetchShared(title.platformGameId, () => adapter.fetchGameMetadata(account, title));
+      counters.fetched += 1;
+    }
+    return { title, metadata, unlocks: earned };
+  }
+
+  return {
+    async run(job, context) {
+      const log = (context.log ?? options.log).child({ syncId: job.syncId, platform: job.platform });
+      const started = performance.now();
+      const key: SyncRunKey = { syncId: job.syncId, userId: job.userId, platform: job.platform };
+      if (job.platform !== adapter.platform) throw new SyncJobError('wrong_platform', `a ${job.platform} job reached the ${adapter.platform} worker`);
+
+      const start = await runs.start(key);
+      if (start.state === 'missing') throw new SyncJobError('sync_not_found', `no sync_logs row ${job.syncId} for this user and platform`);
+      if (start.state === 'terminal') {
+        log.info({ status: start.status }, 'sync already finished; nothing to do');
+        return { outcome: 'skipped', reason: `already ${start.status}` };
+      }
+      const mode = job.mode;
+      const written = emptyWriteCounts();
+      const counters = { fetched: 0, cached: 0 };
+      let gamesSeen = 0;
+      let gamesChanged = 0;
+      let gamesWritten = 0;
+      let callCounts: ApiCallCounts = { byEndpoint: {}, failed: 0 };
+      const stats = (): SyncStats => ({
+        mode,
+        attempt: context.attemptsMade + 1,
+        retries: context.attemptsMade,
+        gamesSeen,
+        gamesChanged,
+        gamesWritten,
+        metadataFetched: counters.fetched,
+        metadataFromCache: counters.cached,
+        rows: written,
+        rowsWritten: rowsWritten(written),
+        apiCalls: { ...callCounts.byEndpoint },
+        apiCallsTotal: Object.values(callCounts.byEndpoint).reduce((a, b) => a + b, 0),
+        apiCallsFailed: callCounts.failed,
+        durationMs: Math.round(performance.now() - started),
+      });
+      const progress = createProgressReporter({ write: (p) => runs.progress(key, p), log, minIntervalMs: options.progressIntervalMs });
+
+      const body = async () => {
+        const account = await loadAccount({ db, cipher: options.cipher }, job.userId, job.platform);
+        const titles = dedupeBy(await adapter.listTitles(account), (t) => t.platformGameId);
+        gamesSeen = titles.length;
+        progress.report(5);
+
+        if (mode === 'full') addWriteCounts(written, await removeVanishedTitles(db, { userId: job.userId, platformId, keepGameIds: titles.map((t) => t.platformGameId) }));
+        const markers = mode === 'full' ? new Map<string, string | null>() : await storedMarkers(job.userId);
+        const changed = titles.filter((t) => mode === 'full' || markers.get(t.platformGameId) !== t.changeMarker);
+        gamesChanged = changed.length;
+        log.info({ gamesSeen, gamesChanged, mode }, 'titles listed');
+        const fresh = await metadataCache.loadFresh(changed.map((t) => t.platformGameId));
+
+        // Fetched titles wait here until a batch is worth a transaction; one flush at a time.
+        let buffer: GameWrite[] = [];
+        let bufferRows = 0;
+        let flushing: Promise<void> = Promise.resolve();
+        const flush = () => {
+          const batch = buffer;
+          buffer = [];
+          bufferRows = 0;
+          if (batch.length === 0) return flushing;
+          flushing = flushing.then(async () => {
+            const counts = await writeGameBatch(db, { userId: job.userId, platformId, games: batch, removeUnreported: mode === 'full' });
+            metadataCache.stored(batch.filter((g) => g.metadata).map((g) => g.title.platformGameId));
+            addWriteCounts(written, counts);
+            gamesWritten += batch.length;
+            progress.report(5 + (95 * gamesWritten) / Math.max(1, gamesChanged));
+          });
+          return flushing;
+        };
+
+        let fetchError: unknown;
+        try {
+          await mapWithConcurrency(changed, gameConcurrency, async (title) => {
+            const game = await fetchGame(account, title, fresh.get(title.platformGameId), counters);
+            buffer.push(game);
+            bufferRows += (game.metadata?.achievements.length ?? 0) + game.unlocks.length + 1;
+            if (buffer.length >= batchMaxGames || bufferRows >= batchMaxRows) await flush();
+          });
+        } catch (error) {
+          fetchError = error;
+        }
+        // Titles fetched completely before a failure are still written: their transactions stand,
+        // the failing title has nothing half-written, and a rerun resumes from the markers.
+        await flush();
+        if (fetchError) throw fetchError;
+      };
+
+      try {
+        if (options.calls) {
+          const tracking = options.calls.track(body);
+          callCounts = tracking.counts;
+          await tracking.result;
+        } else {
+          await body();
+        }
+        await progress.settle();
+        const final = stats();
+        await runs.succeed(key, final as unknown as Record<string, unknown>);
+        log.info({ stats: { ...final, rows: undefined } }, 'sync succeeded');
+        return { outcome: 'succeeded', stats: final };
+      } catch (error) {
+        await progress.settle();
+        throw new SyncAttemptError(error, stats());
+      }
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { z } from 'zod';
+import type { Platform } from '@ach/db';
+import type { Logger } from '@ach/observability';
+import { SYNC_QUEUE_NAMES, SYNC_WORKER_LOCK_SETTINGS, syncJobSchema, type SyncJob } from '@ach/queue';
+import { SyncAttemptError, type SyncEngine, type SyncRunResult } from '../engine/sync-engine.ts';
+import type { SyncRunRepository } from '../runs/sync-run-repository.ts';
+import type { RateLimiter } from '../rate-limit/redis-token-bucket.ts';
+import { decideFailure } from './failure-policy.ts';
+
+export interface SyncWorkerOptions {
+  platform: Platform;
+  engine: SyncEngine;
+  runs: SyncRunRepository;
+  connection: ConnectionOptions;
+  prefix: string;
+  log: Logger;
+  /** Jobs processed at once by this process (default 4). */
+  concurrency?: number;
+  /** Told about a 429 so every replica sharing the limiter backs off, not only this job. */
+  limiter?: RateLimiter;
+  autorun?: boolean;
+}
+
+export interface SyncWorker {
+  worker: Worker<SyncJob, SyncRunResult>;
+  /**
+   * Stops taking jobs and lets the current ones finish for up to `graceMs`; after that it lets go
+   * of them without completing — their locks lapse and another replica takes them over (a rerun
+   * ends in the same database state).
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The one worker runner every platform uses: validates the payload, runs the engine, and maps a
+ * failure's kind to BullMQ behaviour (see failure-policy.ts). A bad payload fails its job with a
+ * readable reason; nothing a job does can crash the process.
+ */
+export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
+  const { platform, engine, runs } = options;
+
+  async function processJob(job: Job<SyncJob, SyncRunResult>, token?: string): Promise<SyncRunResult> {
+    const log = options.log.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
+    const parsed = syncJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      const reason = `invalid job payload: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`;
+      log.error({ reason }, 'rejected job');
+      throw new UnrecoverableError(reason);
+    }
+    const payload = parsed.data;
+    if (payload.platform !== platform) throw new UnrecoverableError(`invalid job payload: platform ${payload.platform} on the ${platform} queue`);
+    const run = { syncId: payload.syncId, userId: payload.userId, platform };
+    try {
+      return await engine.run(payload, { attemptsMade: job.attemptsMade, log });
+    } catch (error) {
+      const decision = decideFailure(error);
+      const stats = error instanceof SyncAttemptError ? (error.stats as unknown as Record<string, unknown>) : undefined;
+      const maxAttempts = job.opts.attempts ?? 1;
+      const lastAttempt = job.attemptsMade + 1 >= maxAttempts;
+      if (decision.action === 'delay' && token) {
+        log.warn({ delayMs: decision.delayMs, code: decision.code }, 'rate limited; delaying job');
+        await options.limiter?.pause(decision.delayMs).catch(() => {});
+        await runs.interrupted(run, decision);
+        await job.moveToDelayed(Date.now() + decision.delayMs, token);
+        throw new DelayedError();
+      }
+      if ((decision.action === 'retry' || decision.action === 'delay') && !lastAttempt) {
+        log.warn({ code: decision.code, err: error }, 'attempt failed; will retry');
+        await runs.interrupted(run, decision);
+        throw error instanceof SyncAttemptError && error.cause instanceof Error ? error.cause : error;
+      }
+      const needsAttention = decision.action === 'fail' ? decision.needsAttention : false;
+      log.error({ code: decision.code, message: decision.message }, 'sync failed');
+      await runs.fail(run, { code: decision.code, message: decision.message, needsAttention, stats });
+      throw new UnrecoverableError(`${decision.code}: ${decision.message}`);
+    }
+  }
+
+  const worker = new Worker<SyncJob, SyncRunResult>(SYNC_QUEUE_NAMES[platform], processJob, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? 4,
+    autorun: options.autorun ?? true,
+    ...SYNC_WORKER_LOCK_SETTINGS,
+  });
+  worker.on('error', (error) => options.log.error({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => options.log.warn({ jobId: job?.id, reason: error.message }, 'job failed'));
+  worker.on('completed', (job) => options.log.info({ jobId: job.id }, 'job completed'));
+  worker.on('stalled', (jobId) => options.log.warn({ jobId }, 'job stalled; it will run again'));
+
+  return {
+    worker,
+    async close(graceMs = 20_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close().then(() => true);
+      const expired = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      const finished = await Promise.race([graceful, expired]);
+      clearTimeout(timer);
+      if (!finished) {
+        options.log.warn({ graceMs }, 'jobs still running after the grace period; handing them back');
+        await worker.close(true);
+      }
+    },
+  };
+}

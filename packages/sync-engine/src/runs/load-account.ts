@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import { PLATFORM_IDS, type Database, type Platform } from '@ach/db';
+import type { CredentialCipher } from '@ach/crypto';
+import type { AdapterAccount } from '../adapter/platform-adapter.ts';
+import { SyncJobError } from '../sync-job-error.ts';
+
+/** Associated data binding a sealed credential to its row: a ciphertext copied to another user fails to open. */
+export const credentialsAssociatedData = (userId: string, platform: Platform) => `${userId}:${platform}`;
+
+/**
+ * The linked account as the adapter sees it. Credentials are opened only when the adapter asks
+ * (Steam never does) and never leave this process unsealed.
+ */
+export async function loadAccount(
+  deps: { db: Kysely<Database>; cipher?: CredentialCipher },
+  userId: string,
+  platform: Platform,
+): Promise<AdapterAccount> {
+  const platformId = PLATFORM_IDS[platform];
+  const row = await deps.db
+    .selectFrom('platform_accounts')
+    .select(['external_account_id', 'credentials_ciphertext', 'credentials_key_id'])
+    .where('user_id', '=', userId)
+    .where('platform_id', '=', platformId)
+    .executeTakeFirst();
+  if (!row) throw new SyncJobError('account_not_linked', `no ${platform} account is linked for this user`);
+  const aad = credentialsAssociatedData(userId, platform);
+  return {
+    userId,
+    externalAccountId: row.external_account_id,
+    credentials: () => {
+      if (!row.credentials_ciphertext || !row.credentials_key_id) return null;
+      if (!deps.cipher) throw new SyncJobError('credentials_unavailable', 'stored credentials but no CREDENTIALS_ENCRYPTION_KEY to open them');
+      try {
+        return deps.cipher.openJson({ ciphertext: row.credentials_ciphertext, keyId: row.credentials_key_id }, aad);
+      } catch (error) {
+        throw new SyncJobError('invalid_credentials', `stored credentials cannot be opened: ${(error as Error).message}`, { needsAttention: true });
+      }
+    },
+    saveCredentials: async (value) => {
+      if (!deps.cipher) throw new SyncJobError('credentials_unavailable', 'no CREDENTIALS_ENCRYPTION_KEY to seal credentials');
+      const sealed = deps.cipher.sealJson(value, aad);
+      await deps.db
+        .updateTable('platform_accounts')
+        .set({ credentials_ciphertext: sealed.ciphertext, credentials_key_id: sealed.keyId })
+        .where('user_id', '=', userId)
+        .where('platform_id', '=', platformId)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * A job that cannot succeed for a reason of our own (not a platform answer): no sync_logs row, the
+ * account was unlinked after the request, a bad payload. Never retried.
+ */
+export class SyncJobError extends Error {
+  readonly code: string;
+  readonly needsAttention: boolean;
+  constructor(code: string, message: string, options: { needsAttention?: boolean } = {}) {
+    super(message);
+    this.name = 'SyncJobError';
+    this.code = code;
+    this.needsAttention = options.needsAttention ?? false;
+  }
+}

@@ -1,0 +1,252 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, PlatformId } from '@ach/db';
+import type { AchievementDefinition, TitleSummary, UserUnlock } from '../adapter/platform-adapter.ts';
+import { dedupeBy } from './dedupe.ts';
+import { emptyWriteCounts, type TableCounts, type WriteCounts } from './write-counts.ts';
+
+/** One title's fetched state, ready to be written. */
+export interface GameWrite {
+  title: TitleSummary;
+  /** Fresh definitions to store; null when the cached ones are still good (games/achievements untouched). */
+  metadata: { achievements: AchievementDefinition[]; fetchedAt: Date } | null;
+  /** The user's earned achievements in this title (complete for the title). */
+  unlocks: UserUnlock[];
+}
+
+export interface WriteGameBatchInput {
+  userId: string;
+  platformId: PlatformId;
+  games: GameWrite[];
+  /** Delete the user's unlocks in these titles that the platform no longer reports (stats reset). */
+  removeUnreported: boolean;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const json = (value: Record<string, unknown> | undefined) => JSON.stringify(value ?? {});
+/** numeric(6,3): rounding here keeps the `IS DISTINCT FROM` guard honest for float percentages. */
+const rarity = (value: number | null) => (value === null || !Number.isFinite(value) ? null : Math.round(Math.min(100, Math.max(0, value)) * 1000) / 1000);
+
+/**
+ * Writes a batch of titles in ONE transaction with one multi-row `unnest` statement per table, so a
+ * batch lands completely or not at all, and a rerun of the same batch changes nothing. Unchanged
+ * rows are skipped by `IS DISTINCT FROM` guards (their xmin stays). `user_progress.achievements_earned`
+ * is counted from the rows stored, after they are written, inside the same transaction.
+ */
+export async function writeGameBatch(db: Kysely<Database>, input: WriteGameBatchInput): Promise<WriteCounts> {
+  const games = dedupeBy(input.games, (g) => g.title.platformGameId);
+  const counts = emptyWriteCounts();
+  if (games.length === 0) return counts;
+  await db.transaction().execute(async (trx) => {
+    counts.games = await upsertGames(trx, input.platformId, games);
+    counts.achievements = await upsertAchievements(trx, input.platformId, games);
+    const unlocks = await upsertUserAchievements(trx, input, games);
+    counts.user_achievements = unlocks.counts;
+    counts.unlocksSkipped = unlocks.skipped;
+    if (input.removeUnreported) counts.user_achievements.deleted = await deleteUnreportedUnlocks(trx, input, games);
+    counts.user_progress = await upsertUserProgress(trx, input, games);
+  });
+  return counts;
+}
+
+interface UpsertCountRow {
+  inserted: number;
+  updated: number;
+}
+const toCounts = (row: UpsertCountRow | undefined): TableCounts => ({ inserted: row?.inserted ?? 0, updated: row?.updated ?? 0, deleted: 0 });
+
+async function upsertGames(trx: Db, platformId: PlatformId, games: GameWrite[]): Promise<TableCounts> {
+  // A title whose metadata came from the cache leaves achievements_total and metadata_fetched_at alone.
+  const result = await sql<UpsertCountRow>`
+    with up as (
+      insert into games as g (platform_id, platform_game_id, name, icon_url, achievements_total, platform_specific_data, metadata_fetched_at)
+      select ${platformId}::smallint, r.platform_game_id, r.name, r.icon_url, coalesce(r.achievements_total, 0), r.platform_specific_data, r.metadata_fetched_at
+        from unnest(${games.map((g) => g.title.platformGameId)}::text[], ${games.map((g) => g.title.name)}::text[],
+                    ${games.map((g) => g.title.iconUrl)}::text[], ${games.map((g) => g.metadata?.achievements.length ?? null)}::int[],
+                    ${games.map((g) => json(g.title.gameData))}::jsonb[], ${games.map((g) => g.metadata?.fetchedAt ?? null)}::timestamptz[])
+          as r(platform_game_id, name, icon_url, achievements_total, platform_specific_data, metadata_fetched_at)
+      on conflict (platform_id, platform_game_id) do update set
+        name = excluded.name,
+        icon_url = excluded.icon_url,
+        platform_specific_data = excluded.platform_specific_data,
+        achievements_total = case when excluded.metadata_fetched_at is null then g.achievements_total else excluded.achievements_total end,
+        metadata_fetched_at = coalesce(excluded.metadata_fetched_at, g.metadata_fetched_at)
+      where (g.name, g.icon_url, g.platform_specific_data, g.achievements_total, g.metadata_fetched_at) is distinct from
+            (excluded.name, excluded.icon_url, excluded.platform_specific_data,
+             case when excluded.metadata_fetched_at is null then g.achievements_total else excluded.achievements_total end,
+             coalesce(excluded.metadata_fetched_at, g.metadata_fetched_at))
+      returning (xmax = 0) as inserted
+    )
+    select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up
+  `.execute(trx);
+  return toCounts(result.rows[0]);
+}
+
+async function upsertAchievements(trx: Db, platformId: PlatformId, games: GameWrite[]): Promise<TableCounts> {
+  const rows = dedupeBy(
+    games.flatMap((g) => (g.metadata ? g.metadata.achievements.map((a) => ({ gameId: g.title.platformGameId, a })) : [])),
+    (r) => `${r.gameId}\u0000${r.a.platformAchievementId}`,
+  );
+  if (rows.length === 0) return toCounts(undefined);
+  const result = await sql<UpsertCountRow>`
+    with up as (
+      insert into achievements as a (platform_id, platform_game_id, platform_achievement_id, name, description, icon_url,
+                                     icon_locked_url, hidden, points, type, rarity_percentage, platform_specific_data)
+      select ${platformId}::smallint, r.*
+        from unnest(${rows.map((r) => r.gameId)}::text[], ${rows.map((r) => r.a.platformAchievementId)}::text[],
+                    ${rows.map((r) => r.a.name)}::text[], ${rows.map((r) => r.a.description)}::text[],
+                    ${rows.map((r) => r.a.iconUrl)}::text[], ${rows.map((r) => r.a.iconLockedUrl)}::text[],
+                    ${rows.map((r) => r.a.hidden)}::boolean[], ${rows.map((r) => r.a.points)}::int[],
+                    ${rows.map((r) => r.a.type)}::text[], ${rows.map((r) => rarity(r.a.rarityPercentage))}::numeric[],
+                    ${rows.map((r) => json(r.a.platformData))}::jsonb[])
+          as r(platform_game_id, platform_achievement_id, name, description, icon_url, icon_locked_url, hidden, points, type,
+               rarity_percentage, platform_specific_data)
+      on conflict (platform_id, platform_game_id, platform_achievement_id) do update set
+        name = excluded.name, description = excluded.description, icon_url = excluded.icon_url,
+        icon_locked_url = excluded.icon_locked_url, hidden = excluded.hidden, points = excluded.points, type = excluded.type,
+        rarity_percentage = excluded.rarity_percentage, platform_specific_data = excluded.platform_specific_data
+      where (a.name, a.description, a.icon_url, a.icon_locked_url, a.hidden, a.points, a.type, a.rarity_percentage, a.platform_specific_data)
+            is distinct from
+            (excluded.name, excluded.description, excluded.icon_url, excluded.icon_locked_url, excluded.hidden, excluded.points,
+             excluded.type, excluded.rarity_percentage, excluded.platform_specific_data)
+      returning (xmax = 0) as inserted
+    )
+    select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up
+  `.execute(trx);
+  return toCounts(result.rows[0]);
+}
+
+function unlockRows(games: GameWrite[]) {
+  return dedupeBy(
+    games.flatMap((g) => g.unlocks.map((u) => ({ gameId: g.title.platformGameId, id: u.platformAchievementId, earnedAt: u.earnedAt }))),
+    (r) => `${r.gameId}\u0000${r.id}`,
+  );
+}
+
+async function upsertUserAchievements(trx: Db, input: WriteGameBatchInput, games: GameWrite[]): Promise<{ counts: TableCounts; skipped: number }> {
+  const rows = unlockRows(games);
+  if (rows.length === 0) return { counts: toCounts(undefined), skipped: 0 };
+  const result = await sql<UpsertCountRow & { skipped: number }>`
+    with r as (
+      select * from unnest(${rows.map((r) => r.gameId)}::text[], ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.earnedAt)}::timestamptz[])
+        as r(platform_game_id, platform_achievement_id, earned_at)
+    ),
+    known as (
+      select r.* from r
+       where exists (select 1 from achievements a
+                      where a.platform_id = ${input.platformId} and a.platform_game_id = r.platform_game_id
+                        and a.platform_achievement_id = r.platform_achievement_id)
+    ),
+    up as (
+      insert into user_achievements as ua (user_id, platform_id, platform_game_id, platform_achievement_id, earned_at)
+      select ${input.userId}::uuid, ${input.platformId}::smallint, k.platform_game_id, k.platform_achievement_id, k.earned_at from known k
+      on conflict (user_id, platform_id, platform_game_id, platform_achievement_id) do update set earned_at = excluded.earned_at
+      where ua.earned_at is distinct from excluded.earned_at
+      returning (xmax = 0) as inserted
+    )
+    select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated,
+           ((select count(*) from r) - (select count(*) from known))::int as skipped
+      from up
+  `.execute(trx);
+  const row = result.rows[0];
+  return { counts: toCounts(row), skipped: row?.skipped ?? 0 };
+}
+
+async function deleteUnreportedUnlocks(trx: Db, input: WriteGameBatchInput, games: GameWrite[]): Promise<number> {
+  const rows = unlockRows(games);
+  const result = await sql`
+    delete from user_achievements ua
+     where ua.user_id = ${input.userId} and ua.platform_id = ${input.platformId}
+       and ua.platform_game_id = any(${games.map((g) => g.title.platformGameId)}::text[])
+       and not exists (
+         select 1 from unnest(${rows.map((r) => r.gameId)}::text[], ${rows.map((r) => r.id)}::text[]) as r(platform_game_id, platform_achievement_id)
+          where r.platform_game_id = ua.platform_game_id and r.platform_achievement_id = ua.platform_achievement_id)
+  `.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+async function upsertUserProgress(trx: Db, input: WriteGameBatchInput, games: GameWrite[]): Promise<TableCounts> {
+  // Earned counts and points come from the rows just written (same transaction), never from the
+  // platform's own summary, so achievements_earned always equals count(user_achievements).
+  const result = await sql<UpsertCountRow>`
+    with r as (
+      select * from unnest(${games.map((g) => g.title.platformGameId)}::text[], ${games.map((g) => g.title.playtimeMinutes)}::int[],
+                           ${games.map((g) => g.title.lastPlayedAt)}::timestamptz[],
+                           ${games.map((g) => JSON.stringify({ changeMarker: g.title.changeMarker }))}::jsonb[])
+        as r(platform_game_id, playtime_minutes, last_played_at, platform_specific_data)
+    ),
+    -- Per-title lookups by key prefix only: plans that stay index scans even before the planner has
+    -- statistics (a fresh database's first big sync), unlike joins it would happily nest-loop.
+    c as (
+      select r.*, gm.achievements_total,
+             (select count(*)::int from user_achievements ua
+               where ua.user_id = ${input.userId} and ua.platform_id = ${input.platformId}
+                 and ua.platform_game_id = r.platform_game_id) as earned,
+             (select sum(a.points)::int from achievements a
+               where a.platform_id = ${input.platformId} and a.platform_game_id = r.platform_game_id) as points_total
+        from r
+        join games gm on gm.platform_id = ${input.platformId} and gm.platform_game_id = r.platform_game_id
+    ),
+    -- Points only where the platform has them (Xbox); skipped for titles without (Steam).
+    cp as (
+      select c.*,
+             case when c.points_total is null then null else
+               (select sum(a.points)::int from user_achievements ua
+                  join achievements a on a.platform_id = ua.platform_id and a.platform_game_id = ua.platform_game_id
+                                     and a.platform_achievement_id = ua.platform_achievement_id
+                 where ua.user_id = ${input.userId} and ua.platform_id = ${input.platformId}
+                   and ua.platform_game_id = c.platform_game_id)
+             end as points_earned
+        from c
+    ),
+    up as (
+      insert into user_progress as p (user_id, platform_id, platform_game_id, achievements_total, achievements_earned, points_earned,
+                                      points_total, completion_percentage, playtime_minutes, last_played_at, platform_specific_data)
+      select ${input.userId}::uuid, ${input.platformId}::smallint, c.platform_game_id, c.achievements_total, c.earned,
+             c.points_earned, c.points_total,
+             -- least() ignores nulls: a title without achievements must read 0 %, not 100 %.
+             least(100, coalesce(round(100.0 * c.earned / nullif(c.achievements_total, 0), 2), 0)),
+             c.playtime_minutes, c.last_played_at, c.platform_specific_data
+        from cp c
+      on conflict (user_id, platform_id, platform_game_id) do update set
+        achievements_total = excluded.achievements_total, achievements_earned = excluded.achievements_earned,
+        points_earned = excluded.points_earned, points_total = excluded.points_total,
+        completion_percentage = excluded.completion_percentage, playtime_minutes = excluded.playtime_minutes,
+        last_played_at = excluded.last_played_at, platform_specific_data = excluded.platform_specific_data
+      where (p.achievements_total, p.achievements_earned, p.points_earned, p.points_total, p.completion_percentage,
+             p.playtime_minutes, p.last_played_at, p.platform_specific_data)
+            is distinct from
+            (excluded.achievements_total, excluded.achievements_earned, excluded.points_earned, excluded.points_total,
+             excluded.completion_percentage, excluded.playtime_minutes, excluded.last_played_at, excluded.platform_specific_data)
+      returning (xmax = 0) as inserted
+    )
+    select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up
+  `.execute(trx);
+  return toCounts(result.rows[0]);
+}
+
+/**
+ * Full mode: the user no longer has these titles at all (refund, removed licence): their progress
+ * and unlocks go too. One statement per table, counted.
+ */
+export async function removeVanishedTitles(
+  db: Kysely<Database>,
+  input: { userId: string; platformId: PlatformId; keepGameIds: string[] },
+): Promise<WriteCounts> {
+  const counts = emptyWriteCounts();
+  await db.transaction().execute(async (trx) => {
+    const unlocks = await sql`
+      delete from user_achievements
+       where user_id = ${input.userId} and platform_id = ${input.platformId}
+         and not (platform_game_id = any(${input.keepGameIds}::text[]))
+    `.execute(trx);
+    const progress = await sql`
+      delete from user_progress
+       where user_id = ${input.userId} and platform_id = ${input.platformId}
+         and not (platform_game_id = any(${input.keepGameIds}::text[]))
+    `.execute(trx);
+    counts.user_achievements.deleted = Number(unlocks.numAffectedRows ?? 0);
+    counts.user_progress.deleted = Number(progress.numAffectedRows ?? 0);
+  });
+  return counts;
+}

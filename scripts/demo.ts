@@ -1,0 +1,203 @@
+/**
+ * `npm run demo`: the whole system on one machine, no Docker. Migrates DATABASE_URL, starts the platform
+ * sandbox, the api, the three workers and the monitor as separate processes (as they run in production),
+ * creates a demo user, links all three platforms to sandbox accounts, syncs them, prints what landed,
+ * and keeps running until Ctrl-C. Service logs go to .demo/logs/<service>.log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { createDb, migrateToLatest, PLATFORM_IDS, PLATFORMS, type Platform } from '@ach/db';
+import { DEMO_ACCOUNTS } from '../services/platform-sandbox/src/demo-accounts.ts';
+
+const root = join(import.meta.dirname, '..');
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/achievements';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const apiPort = Number(process.env.PORT ?? 3000);
+const sandboxPort = Number(process.env.SANDBOX_PORT ?? 4010);
+const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+const jwtSecret = process.env.SUPABASE_JWT_SECRET ?? randomBytes(32).toString('base64url');
+const bullBoardPassword = process.env.BULL_BOARD_PASSWORD ?? randomBytes(9).toString('base64url');
+const logDir = join(root, '.demo', 'logs');
+
+const env: Record<string, string> = {
+  ...(process.env as Record<string, string>),
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  QUEUE_PREFIX: process.env.QUEUE_PREFIX ?? 'ach',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  PORT: String(apiPort),
+  SANDBOX_PORT: String(sandboxPort),
+  CREDENTIALS_ENCRYPTION_KEY: process.env.CREDENTIALS_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
+  SUPABASE_JWT_SECRET: jwtSecret,
+  BULL_BOARD_USER: process.env.BULL_BOARD_USER ?? 'admin',
+  BULL_BOARD_PASSWORD: bullBoardPassword,
+  STEAM_API_KEY: process.env.STEAM_API_KEY ?? DEMO_ACCOUNTS.steam.apiKey,
+  XBOX_CLIENT_ID: process.env.XBOX_CLIENT_ID ?? DEMO_ACCOUNTS.xbox.clientId,
+  STEAM_API_BASE_URL: sandboxUrl,
+  PSN_AUTH_BASE_URL: sandboxUrl,
+  PSN_API_BASE_URL: sandboxUrl,
+  XBOX_MSA_BASE_URL: sandboxUrl,
+  XBOX_USER_AUTH_BASE_URL: sandboxUrl,
+  XBOX_XSTS_BASE_URL: sandboxUrl,
+  XBOX_ACHIEVEMENTS_BASE_URL: sandboxUrl,
+  XBOX_TITLEHUB_BASE_URL: sandboxUrl,
+  XBOX_PROFILE_BASE_URL: sandboxUrl,
+};
+
+const children: { name: string; child: ChildProcess }[] = [];
+
+function start(name: string, entry: string): void {
+  const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`${name} exited (${code ?? signal}); see ${join(logDir, `${name}.log`)}`);
+  });
+  children.push({ name, child });
+}
+
+async function waitUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function ensureDatabase(): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+  if (exists.rowCount === 0) await admin.query(`create database "${name.replace(/"/g, '""')}"`);
+  await admin.end();
+}
+
+let stopping = false;
+async function stopAll(): Promise<void> {
+  stopping = true;
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+async function api<T>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as T };
+}
+
+mkdirSync(logDir, { recursive: true });
+process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+
+try {
+  await ensureDatabase();
+  const db = createDb(databaseUrl, { max: 4, applicationName: 'demo' });
+  await migrateToLatest(db, databaseUrl);
+  console.log(`migrated ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
+
+  start('sandbox', 'services/platform-sandbox/src/server.ts');
+  await waitUntil('the platform sandbox', async () => ((await fetch(`${sandboxUrl}/__sandbox/health`)).ok ? true : undefined), 20_000);
+  start('api', 'services/api/src/server.ts');
+  start('worker-psn', 'services/worker-psn/src/main.ts');
+  start('worker-xbox', 'services/worker-xbox/src/main.ts');
+  start('worker-steam', 'services/worker-steam/src/main.ts');
+  start('monitor', 'services/monitor/src/main.ts');
+  await waitUntil('the api', async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), 30_000);
+
+  // The demo user signs up the way Supabase does it: a row in auth.users; the trigger creates public.users.
+  const email = 'demo@achievement-sync.local';
+  await sql`insert into auth.users (email, email_confirmed_at, raw_user_meta_data)
+            values (${email}, now(), ${JSON.stringify({ full_name: 'Demo Player' })}::jsonb)
+            on conflict do nothing`.execute(db);
+  const user = await db.selectFrom('auth.users').select('id').where('email', '=', email).orderBy('created_at').executeTakeFirstOrThrow();
+  const token = await new SignJWT({ role: 'authenticated', email })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user.id)
+    .setAudience('authenticated')
+    .setIssuedAt()
+    .setExpirationTime('12h')
+    .sign(new TextEncoder().encode(jwtSecret));
+
+  const links: Record<Platform, unknown> = {
+    psn: { npsso: DEMO_ACCOUNTS.psn.npsso },
+    xbox: { refreshToken: DEMO_ACCOUNTS.xbox.refreshToken },
+    steam: { steamId: DEMO_ACCOUNTS.steam.steamId },
+  };
+  for (const platform of PLATFORMS) {
+    const linked = await api<{ displayName?: string; code?: string; detail?: string }>('PUT', `/accounts/${platform}`, token, links[platform]);
+    console.log(`linked ${platform}: ${linked.status} ${linked.body.displayName ?? linked.body.code ?? ''}`);
+  }
+  for (const platform of PLATFORMS) {
+    const sync = await api<{ syncId?: string }>('POST', `/sync/${platform}`, token, { mode: 'full' });
+    console.log(`sync ${platform}: ${sync.status} ${sync.body.syncId ?? ''}`);
+  }
+
+  type Status = { status: string; progress: number; errorCode?: string | null };
+  for (const platform of PLATFORMS) {
+    const final = await waitUntil(
+      `${platform} sync`,
+      async () => {
+        const res = await api<Status>('GET', `/sync/${platform}/status`, token);
+        return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) ? res.body : undefined;
+      },
+      platform === 'steam' ? 120_000 : 3_000,
+    ).catch(async () => (await api<Status>('GET', `/sync/${platform}/status`, token)).body);
+    const counts = await db
+      .selectFrom('user_progress')
+      .where('user_id', '=', user.id)
+      .where('platform_id', '=', PLATFORM_IDS[platform])
+      .select((eb) => [eb.fn.countAll<number>().as('games'), eb.fn.sum<number>('achievements_total').as('achievements'), eb.fn.sum<number>('achievements_earned').as('earned')])
+      .executeTakeFirstOrThrow();
+    const note = final.status === 'queued' ? ' (waits for its worker: the PSN/Xbox sync issues are next)' : '';
+    console.log(
+      `${platform.padEnd(5)} ${final.status}${final.errorCode ? ` (${final.errorCode})` : ''}${note}: ${counts.games} games, ${counts.achievements ?? 0} achievements, ${counts.earned ?? 0} earned`,
+    );
+  }
+  await db.destroy();
+
+  console.log(`
+API docs      ${apiUrl}/docs
+Bull Board    ${apiUrl}/admin/queues   (user ${env.BULL_BOARD_USER}, password ${bullBoardPassword})
+Metrics       ${apiUrl}/metrics
+Sandbox       ${sandboxUrl}/__sandbox/calls
+Logs          ${logDir}
+Bearer token  ${token}
+
+Try: curl -H "authorization: Bearer $TOKEN" ${apiUrl}/me/games
+Running until Ctrl-C.`);
+} catch (error) {
+  console.error(`demo failed: ${(error as Error).message}`);
+  await stopAll();
+  process.exit(1);
+}

@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { CredentialCipher } from '@ach/crypto';
+import type { Database } from '@ach/db';
+import type { Logger } from '@ach/observability';
+import type { SyncQueues } from '@ach/queue';
+import type { ApiConfig } from './api-env.ts';
+import type { AccountLinking } from './linking/account-linking.ts';
+
+/** Everything the app talks to, passed in: server.ts wires real ones, tests wire test ones. */
+export interface AppDeps {
+  db: Kysely<Database>;
+  queues: SyncQueues;
+  /** Producer connection (fails fast): idempotency keys, rate limits, readiness. */
+  redis: Redis;
+  /** A fresh connection for one SSE stream (Redis subscriber mode takes a connection over). */
+  createSubscriber: () => Redis;
+  cipher: CredentialCipher;
+  log: Logger;
+  config: ApiConfig;
+  linking: AccountLinking;
+}
+
+export interface AppOptions {
+  /** Request bodies larger than this are refused with 413 (default 64 KiB). */
+  bodyLimit?: number;
+  /** Deadline for queue.add before POST /sync answers 503 (default 1500 ms). */
+  enqueueTimeoutMs?: number;
+  /** Per-user limits per window on POST /sync/* and the linking routes. */
+  rateLimit?: { syncMax?: number; linkMax?: number; timeWindowMs?: number };
+  /** SSE heartbeat interval (default 15 s). */
+  sseHeartbeatMs?: number;
+  /** Serve /docs and /openapi.json (default true). */
+  docs?: boolean;
+}

@@ -1,0 +1,26 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
+
+/** OpenAPI document built from the routes' zod schemas; served at /openapi.json, UI at /docs. */
+export async function registerApiDocs(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'achievement-sync API', version: '1.0.0', description: 'Sync PSN, Xbox and Steam achievements. Errors are application/problem+json.' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'Supabase access token (JWT)' } },
+      },
+    },
+    transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/', '/docs/*', '/docs/json', '/docs/yaml', '/docs/static/*', '/openapi.json'] }),
+  });
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      // swagger-ui sets its own CSP (staticCSP); helmet's would block its assets.
+      route.config = { ...(route.config ?? {}), helmet: { contentSecurityPolicy: false } } as typeof route.config;
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

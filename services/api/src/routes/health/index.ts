@@ -1,0 +1,45 @@
+import { sql } from 'kysely';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../../app-deps.ts';
+
+const READY_TIMEOUT_MS = 1_000;
+
+async function answersWithin(check: () => Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const readySchema = z.object({ status: z.enum(['ready', 'unavailable']), postgres: z.boolean(), redis: z.boolean() });
+
+/** Public operational routes: liveness, readiness (Postgres + Redis within 1 s), Prometheus metrics. */
+export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get('/health', {
+    schema: { tags: ['ops'], summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/ready', {
+    schema: { tags: ['ops'], summary: 'Readiness: Postgres and Redis answer within 1 s', response: { 200: readySchema, 503: readySchema } },
+  }, async (_request, reply) => {
+    const [postgres, redis] = await Promise.all([
+      answersWithin(() => sql`select 1`.execute(deps.db), READY_TIMEOUT_MS),
+      answersWithin(() => deps.redis.ping(), READY_TIMEOUT_MS),
+    ]);
+    const ready = postgres && redis;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });
+  });
+
+  app.get('/metrics', {
+    schema: { tags: ['ops'], summary: 'Prometheus metrics', response: { 200: z.string() } },
+  }, async (_request, reply) => {
+    const body = await app.metricsRegistry.metrics();
+    return reply.type(app.metricsRegistry.contentType).send(body);
+  });
+};

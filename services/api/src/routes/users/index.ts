@@ -1,0 +1,125 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { AppDeps } from '../../app-deps.ts';
+import { ProblemError, problemSchema } from '../../problem.ts';
+import { createUserProfileEnsurer, refreshAuthOwnedFields, type UserProfileRow } from '../../users/ensure-user-profile.ts';
+
+const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string().nullable(),
+  emailVerified: z.boolean(),
+  username: z.string(),
+  displayName: z.string().nullable(),
+  avatarUrl: z.string().nullable(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+
+const toUserView = (row: UserProfileRow) => ({
+  id: row.id,
+  email: row.email,
+  emailVerified: row.email_verified,
+  username: row.username,
+  displayName: row.display_name,
+  avatarUrl: row.avatar_url,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+const authUserRecord = z.looseObject({ id: z.uuid() });
+const webhookBody = z.object({
+  type: z.enum(['INSERT', 'UPDATE', 'DELETE']),
+  table: z.literal('users'),
+  schema: z.literal('auth'),
+  record: authUserRecord.nullable(),
+  old_record: authUserRecord.nullable().optional(),
+});
+
+/** POST /users/sync (user). */
+export const userRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.addHook('onRequest', app.authenticateUser);
+  const ensureUserProfile = createUserProfileEnsurer(deps.db);
+
+  app.withTypeProvider<ZodTypeProvider>().post('/users/sync', {
+    schema: {
+      tags: ['users'],
+      summary: 'Make sure the caller\'s public.users row exists (self-healing fallback to the signup trigger)',
+      security: [{ bearerAuth: [] }],
+      response: { 200: z.object({ created: z.boolean(), user: userSchema }), 401: problemSchema, 404: problemSchema },
+    },
+  }, async (request) => {
+    const outcome = await ensureUserProfile(request.auth.id);
+    if (outcome.kind === 'missing_auth_user') {
+      throw new ProblemError(404, 'auth_user_not_found', 'No auth user exists for this token\'s subject');
+    }
+    return { created: outcome.created, user: toUserView(outcome.user) };
+  });
+};
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hash first: timingSafeEqual needs equal lengths, and the length must not leak either.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function presentedSecret(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-webhook-secret'];
+  if (typeof header === 'string' && header) return header;
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length);
+  return undefined;
+}
+
+/**
+ * POST /webhooks/auth-users: Supabase Database Webhook on auth.users. Registered only when
+ * AUTH_WEBHOOK_SECRET is set (otherwise the route does not exist: 404). Idempotent: INSERT ensures
+ * the profile, UPDATE also refreshes auth-owned fields, DELETE removes a profile whose auth user
+ * is gone (the foreign key's cascade normally did it already).
+ */
+export const authWebhookRoutes: FastifyPluginAsync<{ deps: AppDeps; secret: string }> = async (app, { deps, secret }) => {
+  const ensureUserProfile = createUserProfileEnsurer(deps.db);
+  app.addHook('onRequest', async (request) => {
+    const given = presentedSecret(request);
+    if (!given || !sameSecret(given, secret)) {
+      throw new ProblemError(401, 'invalid_webhook_secret', 'Missing or wrong webhook secret');
+    }
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().post('/webhooks/auth-users', {
+    schema: {
+      tags: ['webhooks'],
+      summary: 'Supabase Database Webhook for auth.users (secret in x-webhook-secret or Authorization: Bearer)',
+      body: webhookBody,
+      response: {
+        200: z.object({ action: z.enum(['created', 'exists', 'updated', 'deleted', 'ignored']), userId: z.uuid() }),
+        400: problemSchema, 401: problemSchema, 404: problemSchema,
+      },
+    },
+  }, async (request) => {
+    const { type, record, old_record: oldRecord } = request.body;
+    const userId = (type === 'DELETE' ? (oldRecord ?? record) : record)?.id;
+    if (!userId) {
+      throw new ProblemError(400, 'validation_failed', `body.${type === 'DELETE' ? 'old_record' : 'record'}: required for ${type}`);
+    }
+    if (type === 'DELETE') {
+      const { rows } = await sql<{ id: string }>`
+        delete from public.users u where u.id = ${userId}::uuid
+           and not exists (select 1 from auth.users a where a.id = u.id)
+        returning u.id`.execute(deps.db);
+      return { action: rows.length > 0 ? ('deleted' as const) : ('ignored' as const), userId };
+    }
+    const outcome = await ensureUserProfile(userId);
+    if (outcome.kind === 'missing_auth_user') {
+      throw new ProblemError(404, 'auth_user_not_found', 'auth.users has no row with this id in this database');
+    }
+    if (type === 'UPDATE') {
+      await refreshAuthOwnedFields(deps.db, userId);
+      return { action: outcome.created ? ('created' as const) : ('updated' as const), userId };
+    }
+    return { action: outcome.created ? ('created' as const) : ('exists' as const), userId };
+  });
+};
