@@ -112,66 +112,33 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       raise warning 'could not record user sync failure for %: % (original: % %)', p_user_id, sqlerrm, p_error_code, p_error_message;
     end $fn$;
 
-    -- Statement-level with a transition table: the usual case is a few set-based inserts and one
-    -- subtransaction per INSERT statement, whatever its row count. Pass 0 tries every row's base
-    -- username; later passes retry only the rows still missing, with random suffixes. Rows left after
-    -- that (or after an error that rolled the passes back) go one by one through create_user_profile,
-    -- each in its own exception block, so one bad row is recorded with its error and the rest commit.
+    -- Row-level: GoTrue inserts one user per statement and transaction, and for that shape a row
+    -- trigger measured several times cheaper than a statement-level one with a transition table
+    -- (bench/scenarios/signup-trigger-cost.ts). The usual case is one insert with the base username;
+    -- a clash or an existing row falls through to create_user_profile. One exception block per row is
+    -- the price of never failing a signup.
     create function public.handle_new_user() returns trigger
     language plpgsql security definer set search_path = '' as $fn$
     declare
-      v_total bigint;
-      v_inserted bigint;
-      v_done bigint := 0;
-      v_user record;
       v_state text;
       v_message text;
       v_detail text;
       v_constraint text;
     begin
-      begin
-        select count(*) into v_total from new_users;
-        for v_pass in 0..3 loop
-          insert into public.users (id, email, email_verified, username, display_name, avatar_url, created_at)
-          select n.id, n.email, n.email_confirmed_at is not null,
-                 public.username_candidate(public.username_base(n.email, n.id), v_pass),
-                 public.auth_display_name(n.raw_user_meta_data), public.auth_avatar_url(n.raw_user_meta_data),
-                 coalesce(n.created_at, now())
-            from new_users n
-           where v_pass = 0 or not exists (select 1 from public.users u where u.id = n.id)
-          on conflict do nothing;
-          get diagnostics v_inserted = row_count;
-          v_done := v_done + v_inserted;
-          if v_done = v_total then
-            return null;
-          end if;
-        end loop;
-      exception when others then
-        null; -- the rows are retried one by one below, where each error is recorded with its user
-      end;
-
-      begin
-        for v_user in
-          select n.id, n.email, n.email_confirmed_at, n.raw_user_meta_data, n.created_at
-            from new_users n
-           where not exists (select 1 from public.users u where u.id = n.id)
-        loop
-          begin
-            perform public.create_user_profile(v_user.id, v_user.email, v_user.email_confirmed_at, v_user.raw_user_meta_data, v_user.created_at);
-          exception when others then
-            get stacked diagnostics v_state = returned_sqlstate, v_message = message_text,
-              v_detail = pg_exception_detail, v_constraint = constraint_name;
-            perform public.record_user_sync_failure(v_user.id, 'insert', v_state, v_message,
-              jsonb_strip_nulls(jsonb_build_object('email', v_user.email, 'detail', nullif(v_detail, ''), 'constraint', nullif(v_constraint, ''))));
-          end;
-        end loop;
-      exception when others then
-        -- Even the lookup failed (public.users unreachable): record every row of the statement.
-        get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
-        for v_user in select n.id, n.email from new_users n loop
-          perform public.record_user_sync_failure(v_user.id, 'insert', v_state, v_message, jsonb_build_object('email', v_user.email));
-        end loop;
-      end;
+      insert into public.users (id, email, email_verified, username, display_name, avatar_url, created_at)
+      values (new.id, new.email, new.email_confirmed_at is not null, public.username_base(new.email, new.id),
+              public.auth_display_name(new.raw_user_meta_data), public.auth_avatar_url(new.raw_user_meta_data),
+              coalesce(new.created_at, now()))
+      on conflict do nothing;
+      if not found then
+        perform public.create_user_profile(new.id, new.email, new.email_confirmed_at, new.raw_user_meta_data, new.created_at);
+      end if;
+      return null;
+    exception when others then
+      get stacked diagnostics v_state = returned_sqlstate, v_message = message_text,
+        v_detail = pg_exception_detail, v_constraint = constraint_name;
+      perform public.record_user_sync_failure(new.id, 'insert', v_state, v_message,
+        jsonb_strip_nulls(jsonb_build_object('email', new.email, 'detail', nullif(v_detail, ''), 'constraint', nullif(v_constraint, ''))));
       return null;
     end $fn$;
 
@@ -246,8 +213,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $fn$;
 
     create trigger on_auth_user_created after insert on auth.users
-      referencing new table as new_users
-      for each statement execute function public.handle_new_user();
+      for each row execute function public.handle_new_user();
     create trigger on_auth_user_updated after update on auth.users
       for each row execute function public.handle_user_update();
 

@@ -131,7 +131,7 @@ describe('handle_new_user (on_auth_user_created)', () => {
     try {
       await client.query('begin');
       await client.query(`create trigger on_auth_user_created_again after insert on auth.users
-        referencing new table as new_users for each statement execute function public.handle_new_user()`);
+        for each row execute function public.handle_new_user()`);
       const id = await signUp({ email: 'twice@example.com' }, client);
       const rows = await client.query('select username from public.users where id = $1', [id]);
       expect(rows.rows).toEqual([{ username: 'twice' }]);
@@ -180,6 +180,7 @@ describe('handle_new_user (on_auth_user_created)', () => {
   });
 
   it('never aborts the signup even when public.users and the failure log are both unusable', async () => {
+    // record_user_sync_failure then only raises a warning.
     const client = await pool.connect();
     try {
       await client.query('begin');

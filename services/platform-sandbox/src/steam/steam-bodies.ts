@@ -105,8 +105,25 @@ export function playerAchievementsBody(steamId: string, result: SteamPlayerAchie
   return json({ playerstats: { steamID: steamId, gameName: result.gameName, achievements: result.achievements, success: true } });
 }
 
+/**
+ * Schema and percentage bodies depend on the definition alone, which never changes: built once per game.
+ * Keyed by the definition object, so they go away with the state that owns it.
+ */
+const schemaBodies = new WeakMap<SteamGameDefinition, CannedResponse>();
+const percentageBodies = new WeakMap<SteamGameDefinition, CannedResponse>();
+
+function memo(cache: WeakMap<SteamGameDefinition, CannedResponse>, game: SteamGameDefinition, build: () => CannedResponse): CannedResponse {
+  let body = cache.get(game);
+  if (!body) cache.set(game, (body = build()));
+  return body;
+}
+
 export function schemaForGameBody(game: SteamGameDefinition | undefined): CannedResponse {
   if (!game || !game.hasStats) return raw(200, NO_SCHEMA_BODY);
+  return memo(schemaBodies, game, () => buildSchemaBody(game));
+}
+
+function buildSchemaBody(game: SteamGameDefinition): CannedResponse {
   const icon = (hash: string) => `${CDN}/apps/${game.appid}/${hash}.jpg`;
   return json({
     game: {
@@ -134,6 +151,10 @@ export function schemaForGameBody(game: SteamGameDefinition | undefined): Canned
  */
 export function globalPercentagesBody(game: SteamGameDefinition | undefined): CannedResponse {
   if (!game || !game.hasStats) return raw(403, EMPTY_OBJECT_BODY);
+  return memo(percentageBodies, game, () => buildPercentagesBody(game));
+}
+
+function buildPercentagesBody(game: SteamGameDefinition): CannedResponse {
   const asString = (game.appid / 10) % 2 === 1;
   const achievements = [...game.achievements]
     .sort((a, b) => b.globalPercent - a.globalPercent)

@@ -1,0 +1,190 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '@ach/db';
+import { createSteamClient } from '@ach/platform-clients';
+import { DEFAULT_STEAM_API_KEY, startSandbox } from '@ach/platform-sandbox';
+import { createSyncQueue, SYNC_JOB_NAME } from '@ach/queue';
+import { mapWithConcurrency } from '@ach/sync-engine';
+import { createBenchDatabase } from '../bench-database.ts';
+import type { BenchResult, BenchScenario } from '../bench-result.ts';
+
+/**
+ * A real worker process (services/worker-steam/src/main.ts) syncing a sandbox account of 1,000 games
+ * × 50 achievements: wall time beside the bare cost of the same Steam calls, the worker's peak RSS
+ * (VmHWM) beside the same process idle, and a no-change resync's calls and rows.
+ */
+const WORKER_MAIN = fileURLToPath(new URL('../../services/worker-steam/src/main.ts', import.meta.url));
+const STEAM_ID = '76561198000000501';
+const GAME_CONCURRENCY = 4;
+
+const vmHwmMb = (pid: number) => {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+};
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function requestSync(db: Kysely<Database>, queue: ReturnType<typeof createSyncQueue>, userId: string, mode: 'incremental' | 'full') {
+  const row = await db.insertInto('sync_logs').values({ user_id: userId, platform_id: 3, mode }).returning('id').executeTakeFirstOrThrow();
+  await queue.add(SYNC_JOB_NAME, { syncId: row.id, userId, platform: 'steam', mode }, { jobId: row.id });
+  return row.id;
+}
+
+async function finished(db: Kysely<Database>, syncId: string, timeoutMs: number) {
+  return waitFor(`sync ${syncId}`, timeoutMs, async () => {
+    const row = await db.selectFrom('sync_logs').select(['status', 'stats', 'error_message']).where('id', '=', syncId).executeTakeFirstOrThrow();
+    if (row.status === 'failed') throw new Error(`sync failed: ${row.error_message}`);
+    return row.status === 'succeeded' ? (row.stats as unknown as { rowsWritten: number; apiCallsTotal: number; gamesChanged: number }) : undefined;
+  });
+}
+
+const scenario: BenchScenario = {
+  name: 'sync-engine-full-sync',
+  async run(ctx) {
+    const gameCount = Math.max(20, Math.round(1000 * ctx.scale));
+    const bench = await createBenchDatabase(ctx.postgresAdminUrl);
+    const prefix = `bench-${randomBytes(4).toString('hex')}`;
+    const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
+    const queue = createSyncQueue('steam', { connection: redis, prefix });
+    const sandbox = await startSandbox({
+      port: 0,
+      steam: { accounts: [{ steamId: STEAM_ID, options: { games: gameCount, achievementsPerGame: 50, earnedRatio: 0.6, hiddenRatio: 0.1, noStatsRatio: 0 } }] },
+    });
+    let worker: ChildProcess | undefined;
+    const stderr: string[] = [];
+    try {
+      // Build the sandbox's (deterministic) library up front so neither measurement pays for it.
+      const library = sandbox.state.steam.library(STEAM_ID)!;
+      const userId = randomUUID();
+      await sql`insert into auth.users (id, email) values (${userId}, 'bench@example.test')`.execute(bench.db);
+      await sql`insert into public.users (id, username) values (${userId}, 'bench_sync') on conflict (id) do nothing`.execute(bench.db);
+      await bench.db.insertInto('platform_accounts').values({ user_id: userId, platform_id: 3, external_account_id: STEAM_ID }).execute();
+
+      worker = spawn(process.execPath, [WORKER_MAIN], {
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: bench.url,
+          REDIS_URL: ctx.redisUrl,
+          QUEUE_PREFIX: prefix,
+          STEAM_API_KEY: DEFAULT_STEAM_API_KEY,
+          STEAM_API_BASE_URL: sandbox.url,
+          CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          LOG_LEVEL: 'warn',
+          WORKER_CONCURRENCY: '1',
+          SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
+          STEAM_RATE_LIMIT_PER_SECOND: '100000',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      const pid = worker.pid!;
+      // Idle baseline: the process with everything wired and connected, before any job.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const idleMb = vmHwmMb(pid);
+
+      sandbox.state.calls.clear();
+      const fullStarted = performance.now();
+      const full = await finished(bench.db, await requestSync(bench.db, queue, userId, 'incremental'), 600_000);
+      const fullSeconds = (performance.now() - fullStarted) / 1000;
+      const fullCalls = Object.values(sandbox.state.calls.snapshot()).reduce((n, e) => n + e.total, 0);
+      const peakMb = vmHwmMb(pid);
+
+      sandbox.state.calls.clear();
+      const resyncStarted = performance.now();
+      const resync = await finished(bench.db, await requestSync(bench.db, queue, userId, 'incremental'), 120_000);
+      const resyncSeconds = (performance.now() - resyncStarted) / 1000;
+      const resyncCalls = Object.values(sandbox.state.calls.snapshot()).reduce((n, e) => n + e.total, 0);
+
+      // Baseline: the same Steam calls, same number in flight, nothing written.
+      const client = createSteamClient({ baseUrl: sandbox.url, apiKey: DEFAULT_STEAM_API_KEY });
+      const bareStarted = performance.now();
+      const owned = await client.getOwnedGames(STEAM_ID);
+      await mapWithConcurrency(owned, GAME_CONCURRENCY, async (game) => {
+        await client.getSchemaForGame(game.appId);
+        await client.getGlobalAchievementPercentages(game.appId);
+        await client.getPlayerAchievements(STEAM_ID, game.appId);
+      });
+      const bareSeconds = (performance.now() - bareStarted) / 1000;
+
+      const rows = await sql<{ a: number; u: number }>`select (select count(*) from achievements)::int as a, (select count(*) from user_achievements)::int as u`.execute(bench.db);
+      const notes = `${library.games.length} games × 50 achievements: ${rows.rows[0]!.a} achievements, ${rows.rows[0]!.u} unlocks, ${full.rowsWritten} rows written, ${fullCalls} Steam calls`;
+      const results: BenchResult[] = [
+        {
+          scenario: 'sync-engine-full-sync',
+          metric: 'full sync wall time (worker process, enqueue → succeeded)',
+          value: fullSeconds,
+          unit: 's',
+          baseline: { label: `the same Steam calls alone, ${GAME_CONCURRENCY} in flight, no DB`, value: bareSeconds },
+          notes,
+        },
+        {
+          scenario: 'sync-engine-full-sync',
+          metric: 'worker peak RSS (VmHWM) during the full sync',
+          value: peakMb,
+          unit: 'MB',
+          baseline: { label: 'same worker process idle', value: idleMb },
+          target: '≤ 200 MB',
+          met: peakMb <= 200,
+        },
+        {
+          scenario: 'sync-engine-full-sync',
+          metric: 'no-change resync: Steam API calls',
+          value: resyncCalls,
+          unit: 'calls',
+          baseline: { label: 'full sync', value: fullCalls },
+          target: '1 (GetOwnedGames only)',
+          met: resyncCalls === 1,
+        },
+        {
+          scenario: 'sync-engine-full-sync',
+          metric: 'no-change resync: rows written',
+          value: resync.rowsWritten,
+          unit: 'rows',
+          baseline: { label: 'full sync', value: full.rowsWritten },
+          target: '0',
+          met: resync.rowsWritten === 0,
+        },
+        {
+          scenario: 'sync-engine-full-sync',
+          metric: 'no-change resync wall time',
+          value: resyncSeconds,
+          unit: 's',
+          baseline: { label: 'full sync', value: fullSeconds },
+        },
+      ];
+      return results;
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nworker stderr:\n${stderr.join('').slice(-2000)}`);
+    } finally {
+      if (worker && worker.exitCode === null) {
+        const exited = new Promise((resolve) => worker!.once('exit', resolve));
+        worker.kill('SIGTERM');
+        await exited;
+      }
+      await queue.close();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+      redis.disconnect();
+      await sandbox.close();
+      await bench.drop();
+    }
+  },
+};
+
+export default scenario;
