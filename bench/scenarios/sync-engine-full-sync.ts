@@ -75,6 +75,7 @@ const scenario: BenchScenario = {
       worker = spawn(process.execPath, [WORKER_MAIN], {
         env: {
           PATH: process.env.PATH,
+          ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
           DATABASE_URL: bench.url,
           REDIS_URL: ctx.redisUrl,
           QUEUE_PREFIX: prefix,

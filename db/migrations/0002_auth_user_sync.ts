@@ -49,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Attempt 0 is the base; later attempts add a random suffix that grows when clashes keep happening
     -- (4 digits, then 6, then 9), cutting the base so the result stays within 30 characters.
     create function public.username_candidate(p_base text, p_attempt integer) returns text
-    language sql volatile parallel safe as $fn$
+    language sql volatile parallel restricted as $fn$
       select case
                when p_attempt = 0 then p_base
                else left(p_base, 30 - 1 - digits) || '_' || lpad(floor(random() * (10 ^ digits))::bigint::text, digits, '0')
