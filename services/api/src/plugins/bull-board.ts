@@ -31,7 +31,7 @@ export const bullBoardPlugin: FastifyPluginAsync<{ queues: SyncQueues; user: str
   createBullBoard({
     queues: PLATFORMS.map((p) => new BullMQAdapter(options.queues[p])),
     // @bull-board/fastify pins its own copy of @bull-board/api (9.10.1 vs 9.10.2): same shape, distinct declarations.
-    serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    serverAdapter,
     options: { uiConfig: { boardTitle: 'achievement-sync' } },
   });
 
