@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
+import { createTestDatabase, createTestRedis, freePort, type TestDatabase, type TestRedis } from '@ach/testing';
 
 const root = join(import.meta.dirname, '../../..');
 let t: TestDatabase;
@@ -65,15 +65,19 @@ describe('service entry points', () => {
     ['worker-psn', 'services/worker-psn/src/main.ts'],
     ['worker-xbox', 'services/worker-xbox/src/main.ts'],
     ['monitor', 'services/monitor/src/main.ts'],
+    ['api', 'services/api/src/server.ts'],
+    ['platform-sandbox', 'services/platform-sandbox/src/server.ts'],
   ] as const) {
     it(`${service} connects, logs pino JSON and exits 0 on SIGTERM`, async () => {
-      const run = await startThenTerminate(entry, baseEnv(), /ready/);
+      const port = String(await freePort());
+      const env = { ...baseEnv(), PORT: port, SANDBOX_PORT: port, SUPABASE_JWT_SECRET: 'lifecycle-test-secret-lifecycle-test-secret' };
+      const run = await startThenTerminate(entry, env, /ready|listening/i);
       expect(run.code).toBe(0);
       expect(run.lines.length).toBeGreaterThanOrEqual(2);
       for (const line of run.lines) {
         expect(line).toMatchObject({ service, level: expect.any(Number), time: expect.any(String) });
       }
-      expect(run.lines.map((l) => l.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/ready/), 'shutdown complete']));
+      expect(run.lines.map((l) => l.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/ready|listening/i), 'shutdown complete']));
     });
   }
 

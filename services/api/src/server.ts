@@ -3,6 +3,7 @@ import { createCredentialCipher } from '@ach/crypto';
 import { createDb } from '@ach/db';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection, createSyncQueues } from '@ach/queue';
+import { onShutdown } from '@ach/runtime';
 import { apiConfigFrom, apiEnv } from './api-env.ts';
 import { createApp } from './app.ts';
 import { createPlatformLinking } from './linking/platform-linking.ts';
@@ -30,29 +31,13 @@ const app = await createApp({
   linking: createPlatformLinking(env),
 });
 
-let shuttingDown = false;
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
-  const forced = setTimeout(() => {
-    log.error('shutdown took longer than 15 s; exiting');
-    process.exit(1);
-  }, 15_000);
-  forced.unref();
-  try {
-    await app.close(); // stops accepting, waits for in-flight requests
-    await Promise.all(Object.values(queues).map((q) => q.close()));
-    await redis.quit().catch(() => redis.disconnect());
-    await db.destroy();
-    log.info('shut down');
-  } catch (error) {
-    log.error({ err: error }, 'error during shutdown');
-    process.exitCode = 1;
-  }
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+// Stop accepting, let in-flight requests finish, then close the queue, Redis and the pool.
+onShutdown({ log, timeoutMs: 15_000 }, async () => {
+  await app.close();
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+  await redis.quit().catch(() => redis.disconnect());
+  await db.destroy();
+});
 
 try {
   await app.listen({ port: env.PORT, host: env.HOST });

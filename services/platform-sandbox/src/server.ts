@@ -1,5 +1,6 @@
 import { parseEnvOrExit } from '@ach/config';
 import { createLogger } from '@ach/observability';
+import { onShutdown } from '@ach/runtime';
 import { createSandbox } from './app.ts';
 import { sandboxEnv } from './sandbox-env.ts';
 
@@ -7,13 +8,9 @@ const env = parseEnvOrExit(sandboxEnv);
 const log = createLogger({ name: 'platform-sandbox', level: env.LOG_LEVEL });
 const { app } = createSandbox({ logger: log, steam: { apiKeys: env.SANDBOX_STEAM_API_KEYS } });
 
-const shutdown = async (signal: string) => {
-  log.info({ signal }, 'sandbox shutting down');
+onShutdown({ log, timeoutMs: 5_000 }, async () => {
   await app.close();
-  process.exit(0);
-};
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+});
 
 try {
   await app.listen({ port: env.SANDBOX_PORT, host: env.SANDBOX_HOST });
