@@ -72,7 +72,7 @@ const scenario: BenchScenario = {
       await sql`insert into public.users (id, username) values (${userId}, 'bench_sync') on conflict (id) do nothing`.execute(bench.db);
       await bench.db.insertInto('platform_accounts').values({ user_id: userId, platform_id: 3, external_account_id: STEAM_ID }).execute();
 
-      worker = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), WORKER_MAIN], {
+      worker = spawn(process.execPath, [WORKER_MAIN], {
         env: {
           PATH: process.env.PATH,
           DATABASE_URL: bench.url,
@@ -86,7 +86,7 @@ const scenario: BenchScenario = {
           SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
           STEAM_RATE_LIMIT_PER_SECOND: '100000',
         },
-        stdio: ['ignore', process.env.BENCH_WORKER_STDOUT ? 'inherit' : 'ignore', 'pipe'],
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
       worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
       const pid = worker.pid!;

@@ -112,60 +112,102 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       raise warning 'could not record user sync failure for %: % (original: % %)', p_user_id, sqlerrm, p_error_code, p_error_message;
     end $fn$;
 
-    -- Row-level: GoTrue inserts one user per statement and transaction, and for that shape a row
-    -- trigger measured several times cheaper than a statement-level one with a transition table
-    -- (bench/scenarios/signup-trigger-cost.ts). The usual case is one insert with the base username;
-    -- a clash or an existing row falls through to create_user_profile. One exception block per row is
-    -- the price of never failing a signup.
+    -- Statement-level with a transition table. A row trigger needs an exception block per row so a
+    -- failure never aborts the signup, and every block that writes is a subtransaction with its own
+    -- xid: a 5,000-row insert overflowed the per-backend subxid cache (64) and made every visibility
+    -- check slow (~170 µs added per signup). Here the whole statement is one set-based insert inside
+    -- ONE exception block:
+    --   * usernames are assigned set-based: the base for the first row of each base (row_number over
+    --     the base), a random suffix for the others; ON CONFLICT DO NOTHING (no target: id and
+    --     username) skips rows whose candidate is taken, and rows already present (a second firing);
+    --   * the few rows not inserted go through create_user_profile's retry loop, still inside the
+    --     same block, so a clash costs no subtransaction;
+    --   * if anything in the block raises, the block is rolled back and every row is retried on its
+    --     own with its own exception block, recording failures in user_sync_failures, so one bad
+    --     row never costs the others their profile.
+    -- Rows come out of the window grouped and ordered by base, so concurrent batches contend for
+    -- clashing names in the same order; a deadlock would still only send the loser to the per-row path.
+    -- A one-row signup (GoTrue: one row per statement and transaction) pays one statement-level
+    -- call, one block and one insert, comparable to the old row trigger (bench/scenarios/signup-trigger-cost.ts).
     create function public.handle_new_user() returns trigger
     language plpgsql security definer set search_path = '' as $fn$
     declare
+      v_pending uuid[];
+      v_user record;
       v_state text;
       v_message text;
       v_detail text;
       v_constraint text;
     begin
-      insert into public.users (id, email, email_verified, username, display_name, avatar_url, created_at)
-      values (new.id, new.email, new.email_confirmed_at is not null, public.username_base(new.email, new.id),
-              public.auth_display_name(new.raw_user_meta_data), public.auth_avatar_url(new.raw_user_meta_data),
-              coalesce(new.created_at, now()))
-      on conflict do nothing;
-      if not found then
-        perform public.create_user_profile(new.id, new.email, new.email_confirmed_at, new.raw_user_meta_data, new.created_at);
-      end if;
-      return null;
-    exception when others then
-      get stacked diagnostics v_state = returned_sqlstate, v_message = message_text,
-        v_detail = pg_exception_detail, v_constraint = constraint_name;
-      perform public.record_user_sync_failure(new.id, 'insert', v_state, v_message,
-        jsonb_strip_nulls(jsonb_build_object('email', new.email, 'detail', nullif(v_detail, ''), 'constraint', nullif(v_constraint, ''))));
+      begin
+        -- EXCEPT (hashed or sorted, whatever the cached plan's row estimate) rather than an anti-join,
+        -- whose plan cached from a one-row statement would be a nested loop over 5,000 × 5,000 rows.
+        with inserted as (
+          insert into public.users (id, email, email_verified, username, display_name, avatar_url, created_at)
+          select n.id, n.email, n.email_confirmed_at is not null,
+                 case when n.nth = 1 then n.base else public.username_candidate(n.base, 1) end,
+                 public.auth_display_name(n.raw_user_meta_data), public.auth_avatar_url(n.raw_user_meta_data),
+                 coalesce(n.created_at, now())
+            from (select b.*, row_number() over (partition by b.base order by b.created_at, b.id) as nth
+                    from (select u.id, u.email, u.email_confirmed_at, u.raw_user_meta_data, u.created_at,
+                                 public.username_base(u.email, u.id) as base
+                            from new_users u) as b) as n
+          on conflict do nothing
+          returning id)
+        select array_agg(p.id) into v_pending
+          from (select u.id from new_users u except select i.id from inserted i) as p;
+
+        if v_pending is not null then
+          -- By primary key: a scan of the transition table per pending row would be quadratic.
+          for v_user in
+            select a.id, a.email, a.email_confirmed_at, a.raw_user_meta_data, a.created_at
+              from auth.users a where a.id = any(v_pending)
+          loop
+            perform public.create_user_profile(v_user.id, v_user.email, v_user.email_confirmed_at, v_user.raw_user_meta_data, v_user.created_at);
+          end loop;
+        end if;
+        return null;
+      exception when others then
+        get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
+        raise warning 'set-based public.users insert failed (% %); retrying row by row', v_state, v_message;
+      end;
+
+      for v_user in
+        select u.id, u.email, u.email_confirmed_at, u.raw_user_meta_data, u.created_at from new_users u
+      loop
+        begin
+          perform public.create_user_profile(v_user.id, v_user.email, v_user.email_confirmed_at, v_user.raw_user_meta_data, v_user.created_at);
+        exception when others then
+          get stacked diagnostics v_state = returned_sqlstate, v_message = message_text,
+            v_detail = pg_exception_detail, v_constraint = constraint_name;
+          perform public.record_user_sync_failure(v_user.id, 'insert', v_state, v_message,
+            jsonb_strip_nulls(jsonb_build_object('email', v_user.email, 'detail', nullif(v_detail, ''), 'constraint', nullif(v_constraint, ''))));
+        end;
+      end loop;
       return null;
     end $fn$;
 
-    -- Row-level: fields are copied only when they changed in auth (OLD vs NEW), so an unrelated auth
-    -- update (every sign-in touches last_sign_in_at) never overwrites a display name the user edited
-    -- in the app, and any update heals a missing public.users row.
+    -- Row-level: auth updates one user per statement (every sign-in touches last_sign_in_at), so
+    -- there is no subxid pile-up to avoid. Fields are copied only when they changed in auth (OLD vs
+    -- NEW), so an unrelated update never overwrites a display name the user edited in the app, and
+    -- any update heals a missing public.users row. The change check is pure expressions and runs
+    -- before the exception block; what is left inside touches tables, and on the common no-change
+    -- path that is one primary-key probe: a read-only subtransaction, which gets no xid. The probe
+    -- stays inside the block because a broken public.users must not fail every sign-in.
     create function public.handle_user_update() returns trigger
     language plpgsql security definer set search_path = '' as $fn$
     declare
-      v_new_name text;
-      v_new_avatar text;
-      v_email_changed boolean;
-      v_verified_changed boolean;
-      v_name_changed boolean;
-      v_avatar_changed boolean;
+      v_new_name constant text := public.auth_display_name(new.raw_user_meta_data);
+      v_new_avatar constant text := public.auth_avatar_url(new.raw_user_meta_data);
+      v_email_changed constant boolean := new.email is distinct from old.email;
+      v_verified_changed constant boolean := (new.email_confirmed_at is null) <> (old.email_confirmed_at is null);
+      v_name_changed constant boolean := v_new_name is distinct from public.auth_display_name(old.raw_user_meta_data);
+      v_avatar_changed constant boolean := v_new_avatar is distinct from public.auth_avatar_url(old.raw_user_meta_data);
       v_state text;
       v_message text;
       v_detail text;
       v_constraint text;
     begin
-      v_new_name := public.auth_display_name(new.raw_user_meta_data);
-      v_new_avatar := public.auth_avatar_url(new.raw_user_meta_data);
-      v_email_changed := new.email is distinct from old.email;
-      v_verified_changed := (new.email_confirmed_at is null) <> (old.email_confirmed_at is null);
-      v_name_changed := v_new_name is distinct from public.auth_display_name(old.raw_user_meta_data);
-      v_avatar_changed := v_new_avatar is distinct from public.auth_avatar_url(old.raw_user_meta_data);
-
       if v_email_changed or v_verified_changed or v_name_changed or v_avatar_changed then
         update public.users u set
           email = case when v_email_changed then new.email else u.email end,
@@ -213,7 +255,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $fn$;
 
     create trigger on_auth_user_created after insert on auth.users
-      for each row execute function public.handle_new_user();
+      referencing new table as new_users
+      for each statement execute function public.handle_new_user();
     create trigger on_auth_user_updated after update on auth.users
       for each row execute function public.handle_user_update();
 

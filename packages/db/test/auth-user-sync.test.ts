@@ -115,6 +115,58 @@ describe('handle_new_user (on_auth_user_created)', () => {
     expect(names.rows.filter((r) => r.username === 'batchmate')).toHaveLength(1);
   });
 
+  it('gives 1,000 rows of one statement with many shared local parts distinct usernames', async () => {
+    // A taken base sends its row through create_user_profile's retry loop.
+    const existing = await signUp({ email: 'shared3@old.example' });
+    const { rows } = await pool.query<{ id: string }>(
+      `insert into auth.users (email, raw_user_meta_data)
+       select case when g % 4 = 0 then 'unique' || g || '@big.example' else 'shared' || (g % 7) || '@d' || g || '.example' end,
+              jsonb_build_object('full_name', 'Batch ' || g)
+         from generate_series(1, 1000) g returning id`);
+    const ids = rows.map((r) => r.id);
+    const { rows: users } = await pool.query<{ username: string }>(
+      'select username from public.users where id = any($1::uuid[])', [ids]);
+    expect(users).toHaveLength(1000);
+    expect(new Set(users.map((u) => u.username)).size).toBe(1000);
+    for (const u of users) expect(u.username).toMatch(USERNAME);
+    // Each shared base is used once unsuffixed (shared3 was already taken), the rest get a suffix.
+    expect(users.filter((u) => /^shared\d$/.test(u.username)).map((u) => u.username).sort()).toEqual(['shared0', 'shared1', 'shared2', 'shared4', 'shared5', 'shared6']);
+    expect(users.filter((u) => u.username.startsWith('unique'))).toHaveLength(250);
+    expect(await profile(existing)).toMatchObject([{ username: 'shared3' }]);
+    const counts = await pool.query<{ auth: number; users: number; copied: number; failed: number }>(`
+      select (select count(*)::int from auth.users where id = any($1::uuid[])) as auth,
+             (select count(*)::int from public.users where id = any($1::uuid[])) as users,
+             (select count(*)::int from public.users p join auth.users a on a.id = p.id
+               where p.id = any($1::uuid[]) and p.email = a.email and p.display_name = a.raw_user_meta_data ->> 'full_name'
+                 and not p.email_verified and p.created_at = a.created_at) as copied,
+             (select count(*)::int from public.user_sync_failures where user_id = any($1::uuid[])) as failed`, [ids]);
+    expect(counts.rows[0]).toEqual({ auth: 1000, users: 1000, copied: 1000, failed: 0 });
+  });
+
+  it('retries row by row when the set-based insert fails, without recording failures for rows that then succeed', async () => {
+    // Rejects any statement that inserts more than one users row: only the set-based insert.
+    await pool.query(`
+      create function public.test_reject_multi_row() returns trigger language plpgsql as $$
+      begin
+        if (select count(*) from inserted_rows) > 1 then raise exception 'multi-row insert rejected by test'; end if;
+        return null;
+      end $$;
+      create trigger test_reject_multi_row after insert on public.users referencing new table as inserted_rows
+        for each statement execute function public.test_reject_multi_row();`);
+    try {
+      const { rows } = await pool.query<{ id: string }>(
+        `insert into auth.users (email) select 'rowwise' || (g % 2) || '@r' || g || '.example' from generate_series(1, 6) g returning id`);
+      const ids = rows.map((r) => r.id);
+      const names = await pool.query<{ username: string }>('select username from public.users where id = any($1::uuid[])', [ids]);
+      expect(names.rows).toHaveLength(6);
+      expect(new Set(names.rows.map((r) => r.username)).size).toBe(6);
+      const failed = await pool.query('select 1 from public.user_sync_failures where user_id = any($1::uuid[])', [ids]);
+      expect(failed.rowCount).toBe(0);
+    } finally {
+      await pool.query('drop trigger test_reject_multi_row on public.users; drop function public.test_reject_multi_row();');
+    }
+  });
+
   it('gives 200 concurrent signups sharing one local part 200 distinct valid usernames', async () => {
     const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => signUp({ email: `crowd@host${i}.example` })));
     expect(new Set(ids).size).toBe(200);
@@ -131,7 +183,7 @@ describe('handle_new_user (on_auth_user_created)', () => {
     try {
       await client.query('begin');
       await client.query(`create trigger on_auth_user_created_again after insert on auth.users
-        for each row execute function public.handle_new_user()`);
+        referencing new table as new_users for each statement execute function public.handle_new_user()`);
       const id = await signUp({ email: 'twice@example.com' }, client);
       const rows = await client.query('select username from public.users where id = $1', [id]);
       expect(rows.rows).toEqual([{ username: 'twice' }]);

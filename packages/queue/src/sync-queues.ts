@@ -22,3 +22,37 @@ export async function enqueueSync(queues: SyncQueues, job: SyncJob): Promise<voi
   const payload = syncJobSchema.parse(job);
   await queues[payload.platform].add(SYNC_JOB_NAME, payload, { jobId: payload.syncId });
 }
+
+/**
+ * Many syncs, one Redis round trip per platform queue (`addBulk` is a single MULTI, so a queue's
+ * jobs go in together or not at all). Job id = sync id, as in `enqueueSync`. Rejects with the
+ * platforms whose jobs could not be added, so a caller can fail exactly those runs.
+ */
+export async function enqueueSyncBulk(queues: SyncQueues, jobs: readonly SyncJob[]): Promise<void> {
+  const byPlatform = new Map<Platform, SyncJob[]>();
+  for (const job of jobs) {
+    const payload = syncJobSchema.parse(job);
+    const list = byPlatform.get(payload.platform);
+    if (list) list.push(payload);
+    else byPlatform.set(payload.platform, [payload]);
+  }
+  const results = await Promise.allSettled(
+    [...byPlatform].map(([platform, list]) =>
+      queues[platform].addBulk(list.map((data) => ({ name: SYNC_JOB_NAME, data, opts: { ...SYNC_JOB_OPTIONS, jobId: data.syncId } }))),
+    ),
+  );
+  const failed = [...byPlatform.keys()].filter((_, i) => results[i]!.status === 'rejected');
+  if (failed.length > 0) {
+    const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    throw new SyncEnqueueError(failed, first.reason);
+  }
+}
+
+export class SyncEnqueueError extends Error {
+  readonly platforms: Platform[];
+  constructor(platforms: Platform[], cause: unknown) {
+    super(`could not enqueue sync jobs for ${platforms.join(', ')}`, { cause });
+    this.name = 'SyncEnqueueError';
+    this.platforms = platforms;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@ach/observability';
 import { PlatformError } from '@ach/platform-clients';

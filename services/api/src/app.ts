@@ -11,6 +11,7 @@ import { bullBoardPlugin } from './plugins/bull-board.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { frameworkErrors, installProblemErrors } from './plugins/problem-errors.ts';
 import { ProblemError } from './problem.ts';
+import { coalescingRedisStore } from './rate-limit/coalescing-redis-store.ts';
 import { accountRoutes } from './routes/accounts/index.ts';
 import { gameRoutes } from './routes/games/index.ts';
 import { healthRoutes } from './routes/health/index.ts';
@@ -55,8 +56,8 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     global: false,
     // After authentication (an onRequest hook), so the key is the verified user, not an IP.
     hook: 'preHandler',
-    redis: deps.redis,
-    nameSpace: `${deps.config.queuePrefix}:rate-limit:`,
+    // Per user in Redis (it must hold across replicas), one pipeline per event-loop turn.
+    store: coalescingRedisStore(deps.redis, `${deps.config.queuePrefix}:rate-limit:`),
     // Redis away: let the request through; the route itself then answers 503 if it needs Redis.
     skipOnError: true,
     keyGenerator: (request) => request.auth?.id ?? request.ip,

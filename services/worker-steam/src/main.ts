@@ -1,3 +1,5 @@
+// Must stay the first import: it sets V8 heap flags before the rest of the process allocates.
+import './heap-profile.ts';
 import { parseEnvOrExit } from '@ach/config';
 import { createLogger } from '@ach/observability';
 import { onShutdown, openCoreConnections } from '@ach/runtime';

@@ -42,6 +42,7 @@ export function createSteamWorker(deps: { env: SteamWorkerEnv; log: Logger; db: 
     cipher,
     calls,
     gameConcurrency: env.SYNC_GAME_CONCURRENCY,
+    batchMaxRows: env.SYNC_WRITE_BATCH_ROWS,
   });
   return createSyncWorker({
     platform: 'steam',

@@ -16,6 +16,8 @@ export const steamWorkerEnvSchema = databaseEnv
     STEAM_RATE_LIMIT_PER_SECOND: positiveInt(20),
     /** Games fetched at once within one job. */
     SYNC_GAME_CONCURRENCY: positiveInt(4),
+    /** Rows (definitions + unlocks) gathered before one write transaction. */
+    SYNC_WRITE_BATCH_ROWS: positiveInt(5_000),
     /** How long SIGTERM waits for running jobs before handing them back to the queue. */
     SHUTDOWN_GRACE_MS: positiveInt(20_000),
   });

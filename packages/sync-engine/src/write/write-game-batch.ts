@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, PlatformId } from '@ach/db';
 import type { AchievementDefinition, TitleSummary, UserUnlock } from '../adapter/platform-adapter.ts';
 import { dedupeBy } from './dedupe.ts';
+import { pgArrayLiteral } from './pg-array-literal.ts';
 import { emptyWriteCounts, type TableCounts, type WriteCounts } from './write-counts.ts';
 
 /** One title's fetched state, ready to be written. */
@@ -61,9 +62,9 @@ async function upsertGames(trx: Db, platformId: PlatformId, games: GameWrite[]):
     with up as (
       insert into games as g (platform_id, platform_game_id, name, icon_url, achievements_total, platform_specific_data, metadata_fetched_at)
       select ${platformId}::smallint, r.platform_game_id, r.name, r.icon_url, coalesce(r.achievements_total, 0), r.platform_specific_data, r.metadata_fetched_at
-        from unnest(${games.map((g) => g.title.platformGameId)}::text[], ${games.map((g) => g.title.name)}::text[],
-                    ${games.map((g) => g.title.iconUrl)}::text[], ${games.map((g) => g.metadata?.achievements.length ?? null)}::int[],
-                    ${games.map((g) => json(g.title.gameData))}::jsonb[], ${games.map((g) => g.metadata?.fetchedAt ?? null)}::timestamptz[])
+        from unnest(${pgArrayLiteral(games.map((g) => g.title.platformGameId))}::text[], ${pgArrayLiteral(games.map((g) => g.title.name))}::text[],
+                    ${pgArrayLiteral(games.map((g) => g.title.iconUrl))}::text[], ${pgArrayLiteral(games.map((g) => g.metadata?.achievements.length ?? null))}::int[],
+                    ${pgArrayLiteral(games.map((g) => json(g.title.gameData)))}::jsonb[], ${pgArrayLiteral(games.map((g) => g.metadata?.fetchedAt ?? null))}::timestamptz[])
           as r(platform_game_id, name, icon_url, achievements_total, platform_specific_data, metadata_fetched_at)
       on conflict (platform_id, platform_game_id) do update set
         name = excluded.name,
@@ -93,12 +94,12 @@ async function upsertAchievements(trx: Db, platformId: PlatformId, games: GameWr
       insert into achievements as a (platform_id, platform_game_id, platform_achievement_id, name, description, icon_url,
                                      icon_locked_url, hidden, points, type, rarity_percentage, platform_specific_data)
       select ${platformId}::smallint, r.*
-        from unnest(${rows.map((r) => r.gameId)}::text[], ${rows.map((r) => r.a.platformAchievementId)}::text[],
-                    ${rows.map((r) => r.a.name)}::text[], ${rows.map((r) => r.a.description)}::text[],
-                    ${rows.map((r) => r.a.iconUrl)}::text[], ${rows.map((r) => r.a.iconLockedUrl)}::text[],
-                    ${rows.map((r) => r.a.hidden)}::boolean[], ${rows.map((r) => r.a.points)}::int[],
-                    ${rows.map((r) => r.a.type)}::text[], ${rows.map((r) => rarity(r.a.rarityPercentage))}::numeric[],
-                    ${rows.map((r) => json(r.a.platformData))}::jsonb[])
+        from unnest(${pgArrayLiteral(rows.map((r) => r.gameId))}::text[], ${pgArrayLiteral(rows.map((r) => r.a.platformAchievementId))}::text[],
+                    ${pgArrayLiteral(rows.map((r) => r.a.name))}::text[], ${pgArrayLiteral(rows.map((r) => r.a.description))}::text[],
+                    ${pgArrayLiteral(rows.map((r) => r.a.iconUrl))}::text[], ${pgArrayLiteral(rows.map((r) => r.a.iconLockedUrl))}::text[],
+                    ${pgArrayLiteral(rows.map((r) => r.a.hidden))}::boolean[], ${pgArrayLiteral(rows.map((r) => r.a.points))}::int[],
+                    ${pgArrayLiteral(rows.map((r) => r.a.type))}::text[], ${pgArrayLiteral(rows.map((r) => rarity(r.a.rarityPercentage)))}::numeric[],
+                    ${pgArrayLiteral(rows.map((r) => json(r.a.platformData)))}::jsonb[])
           as r(platform_game_id, platform_achievement_id, name, description, icon_url, icon_locked_url, hidden, points, type,
                rarity_percentage, platform_specific_data)
       on conflict (platform_id, platform_game_id, platform_achievement_id) do update set
@@ -128,7 +129,7 @@ async function upsertUserAchievements(trx: Db, input: WriteGameBatchInput, games
   if (rows.length === 0) return { counts: toCounts(undefined), skipped: 0 };
   const result = await sql<UpsertCountRow & { skipped: number }>`
     with r as (
-      select * from unnest(${rows.map((r) => r.gameId)}::text[], ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.earnedAt)}::timestamptz[])
+      select * from unnest(${pgArrayLiteral(rows.map((r) => r.gameId))}::text[], ${pgArrayLiteral(rows.map((r) => r.id))}::text[], ${pgArrayLiteral(rows.map((r) => r.earnedAt))}::timestamptz[])
         as r(platform_game_id, platform_achievement_id, earned_at)
     ),
     known as (
@@ -157,9 +158,9 @@ async function deleteUnreportedUnlocks(trx: Db, input: WriteGameBatchInput, game
   const result = await sql`
     delete from user_achievements ua
      where ua.user_id = ${input.userId} and ua.platform_id = ${input.platformId}
-       and ua.platform_game_id = any(${games.map((g) => g.title.platformGameId)}::text[])
+       and ua.platform_game_id = any(${pgArrayLiteral(games.map((g) => g.title.platformGameId))}::text[])
        and not exists (
-         select 1 from unnest(${rows.map((r) => r.gameId)}::text[], ${rows.map((r) => r.id)}::text[]) as r(platform_game_id, platform_achievement_id)
+         select 1 from unnest(${pgArrayLiteral(rows.map((r) => r.gameId))}::text[], ${pgArrayLiteral(rows.map((r) => r.id))}::text[]) as r(platform_game_id, platform_achievement_id)
           where r.platform_game_id = ua.platform_game_id and r.platform_achievement_id = ua.platform_achievement_id)
   `.execute(trx);
   return Number(result.numAffectedRows ?? 0);
@@ -170,9 +171,9 @@ async function upsertUserProgress(trx: Db, input: WriteGameBatchInput, games: Ga
   // platform's own summary, so achievements_earned always equals count(user_achievements).
   const result = await sql<UpsertCountRow>`
     with r as (
-      select * from unnest(${games.map((g) => g.title.platformGameId)}::text[], ${games.map((g) => g.title.playtimeMinutes)}::int[],
-                           ${games.map((g) => g.title.lastPlayedAt)}::timestamptz[],
-                           ${games.map((g) => JSON.stringify({ changeMarker: g.title.changeMarker }))}::jsonb[])
+      select * from unnest(${pgArrayLiteral(games.map((g) => g.title.platformGameId))}::text[], ${pgArrayLiteral(games.map((g) => g.title.playtimeMinutes))}::int[],
+                           ${pgArrayLiteral(games.map((g) => g.title.lastPlayedAt))}::timestamptz[],
+                           ${pgArrayLiteral(games.map((g) => JSON.stringify({ changeMarker: g.title.changeMarker })))}::jsonb[])
         as r(platform_game_id, playtime_minutes, last_played_at, platform_specific_data)
     ),
     -- Per-title lookups by key prefix only: plans that stay index scans even before the planner has
@@ -238,12 +239,12 @@ export async function removeVanishedTitles(
     const unlocks = await sql`
       delete from user_achievements
        where user_id = ${input.userId} and platform_id = ${input.platformId}
-         and not (platform_game_id = any(${input.keepGameIds}::text[]))
+         and not (platform_game_id = any(${pgArrayLiteral(input.keepGameIds)}::text[]))
     `.execute(trx);
     const progress = await sql`
       delete from user_progress
        where user_id = ${input.userId} and platform_id = ${input.platformId}
-         and not (platform_game_id = any(${input.keepGameIds}::text[]))
+         and not (platform_game_id = any(${pgArrayLiteral(input.keepGameIds)}::text[]))
     `.execute(trx);
     counts.user_achievements.deleted = Number(unlocks.numAffectedRows ?? 0);
     counts.user_progress.deleted = Number(progress.numAffectedRows ?? 0);

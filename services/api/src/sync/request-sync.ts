@@ -51,22 +51,26 @@ async function findLiveRun(db: Kysely<Database>, userId: string, platformId: num
   return rows[0];
 }
 
-class EnqueueTimeout extends Error {}
+export class EnqueueTimeout extends Error {}
 
-async function enqueueWithin(deps: RequestSyncDeps, job: Parameters<typeof enqueueSync>[1]): Promise<void> {
-  // queue.add waits for a reconnect rather than failing; our own deadline keeps the request bounded.
+/** queue.add / addBulk wait for a reconnect rather than failing; our own deadline keeps a request bounded. */
+export async function withinDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EnqueueTimeout(`enqueue took longer than ${deps.enqueueTimeoutMs} ms`)), deps.enqueueTimeoutMs);
+    timer = setTimeout(() => reject(new EnqueueTimeout(`enqueue took longer than ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([enqueueSync(deps.queues, job), deadline]);
+    return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-const queueUnavailable = (cause: unknown) =>
+async function enqueueWithin(deps: RequestSyncDeps, job: Parameters<typeof enqueueSync>[1]): Promise<void> {
+  await withinDeadline(enqueueSync(deps.queues, job), deps.enqueueTimeoutMs);
+}
+
+export const queueUnavailable = (cause: unknown) =>
   new ProblemError(503, 'queue_unavailable', 'The sync queue is unreachable; try again shortly', { headers: { 'retry-after': QUEUE_RETRY_AFTER_S }, cause });
 
 /**
@@ -105,13 +109,18 @@ export async function requestSync(deps: RequestSyncDeps, input: { userId: string
 }
 
 async function markQueueUnavailable(deps: RequestSyncDeps, syncId: string): Promise<void> {
+  await markRunsQueueUnavailable(deps, [syncId]);
+}
+
+/** Fails runs we created but could not enqueue; only while still `queued` (a worker may have one). */
+export async function markRunsQueueUnavailable(deps: Pick<RequestSyncDeps, 'db' | 'log'>, syncIds: readonly string[]): Promise<void> {
   try {
     await sql`
       update sync_logs set status = 'failed', error_code = 'queue_unavailable',
              error_message = 'the job could not be enqueued', finished_at = now()
-       where id = ${syncId}::uuid and status = 'queued'`.execute(deps.db);
+       where id = any(${syncIds}::uuid[]) and status = 'queued'`.execute(deps.db);
   } catch (error) {
-    // The row stays queued; the monitor's sweep fails runs that have no live job.
-    deps.log.error({ err: error, syncId }, 'could not mark an unenqueued run failed');
+    // The rows stay queued; the monitor's sweep fails runs that have no live job.
+    deps.log.error({ err: error, syncIds }, 'could not mark unenqueued runs failed');
   }
 }

@@ -5,7 +5,8 @@ import type { AppDeps } from '../../app-deps.ts';
 import { platformParams } from '../../platform-param.ts';
 import { ProblemError, problemSchema } from '../../problem.ts';
 import { createIdempotencyStore, requestFingerprint } from '../../sync/idempotency-store.ts';
-import { requestSync, type SyncRequestResult } from '../../sync/request-sync.ts';
+import type { SyncRequestResult } from '../../sync/request-sync.ts';
+import { createSyncRequestBatcher } from '../../sync/sync-request-batcher.ts';
 
 const bodySchema = z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental') }).nullable().optional();
 const headersSchema = z.looseObject({ 'idempotency-key': z.string().min(1).max(255).optional() });
@@ -18,12 +19,18 @@ const acceptedSchema = z.object({
 export interface RequestSyncRouteOptions {
   enqueueTimeoutMs: number;
   rateLimit: { max: number; timeWindow: number };
+  /** Request coalescing: requests per batch at most, and how long one may wait while a batch is in flight. */
+  batch?: { maxBatch?: number; maxWaitMs?: number };
 }
 
 /** POST /sync/:platform — queue a run (or return the live one), answer 202 fast, never lose it. */
 export function registerRequestSyncRoute(app: FastifyInstance, deps: AppDeps, options: RequestSyncRouteOptions): void {
   const idempotency = createIdempotencyStore(deps.redis, deps.config.queuePrefix);
-  const syncDeps = { db: deps.db, queues: deps.queues, log: deps.log, enqueueTimeoutMs: options.enqueueTimeoutMs };
+  // Concurrent accepts share one INSERT and one addBulk per queue (see sync-request-batcher.ts).
+  const batcher = createSyncRequestBatcher({ db: deps.db, queues: deps.queues, log: deps.log, enqueueTimeoutMs: options.enqueueTimeoutMs, ...options.batch });
+  app.addHook('onClose', async () => {
+    await batcher.close();
+  });
 
   const unavailable = (cause: unknown) =>
     new ProblemError(503, 'queue_unavailable', 'The sync queue is unreachable; try again shortly', { headers: { 'retry-after': '5' }, cause });
@@ -59,7 +66,7 @@ export function registerRequestSyncRoute(app: FastifyInstance, deps: AppDeps, op
       }
     }
 
-    const result = await requestSync(syncDeps, { userId, platform, mode });
+    const result = await batcher.request({ userId, platform, mode });
     if (key && fingerprint) {
       const first = await idempotency.putFirst(userId, key, { fingerprint, status: 202, body: result }).catch((error: unknown) => {
         request.log.warn({ err: error }, 'idempotency key not stored');
