@@ -31,7 +31,11 @@ async function ensureTemplate(adminUrl: string): Promise<string> {
     await admin.query('select pg_advisory_lock(7231002)');
     const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
     if (exists.rowCount === 0) {
-      const stale = await admin.query<{ datname: string }>("select datname from pg_database where datname like 'ach_template_%'");
+      // Another checkout's run may still be cloning an older template: keep the newest few and
+      // drop only what is older than that (oids grow with creation).
+      const stale = await admin.query<{ datname: string }>(
+        "select datname from pg_database where datname like 'ach_template_%' and datname not like '%_building' order by oid desc offset 3",
+      );
       for (const row of stale.rows) {
         await admin.query(`alter database "${row.datname}" is_template false`).catch(() => {});
         await admin.query(`drop database if exists "${row.datname}" with (force)`).catch(() => {});
