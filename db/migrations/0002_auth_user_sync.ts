@@ -26,14 +26,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     -- E-mail local part, lower-case, runs of anything but [a-z0-9_] to one '_', trimmed, at most 30
     -- characters; 1-2 characters get a 'user_' prefix; nothing left (no e-mail, phone signups, '...')
-    -- gives 'user_<first 8 hex of the id>'.
+    -- gives 'user_<first 8 hex of the id>'. Two regexps, not three: the empty case is nullif/coalesce
+    -- (each regexp costs ~1 µs per signup here).
     create function public.username_base(p_email text, p_user_id uuid) returns text
     language sql immutable parallel safe as $fn$
-      select regexp_replace(
-               regexp_replace(
-                 left(btrim(regexp_replace(lower(split_part(coalesce(p_email, ''), '@', 1)), '[^a-z0-9_]+', '_', 'g'), '_'), 30),
-                 '^(.{0,2})$', 'user_\\1'),
-               '^user_$', 'user_' || left(replace(p_user_id::text, '-', ''), 8))
+      select coalesce(
+               nullif(regexp_replace(
+                        left(btrim(regexp_replace(lower(split_part(coalesce(p_email, ''), '@', 1)), '[^a-z0-9_]+', '_', 'g'), '_'), 30),
+                        '^(..?)$', 'user_\\1'), ''),
+               'user_' || left(replace(p_user_id::text, '-', ''), 8))
     $fn$;
 
     create function public.auth_display_name(p_meta jsonb) returns text
@@ -47,14 +48,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     $fn$;
 
     -- Attempt 0 is the base; later attempts add a random suffix that grows when clashes keep happening
-    -- (4 digits, then 6, then 9), cutting the base so the result stays within 30 characters.
+    -- (4 digits, then 6, then 9), cutting the base so the result stays within 30 characters. The digit
+    -- count is spelled out three times rather than computed in a FROM, which would stop inlining.
     create function public.username_candidate(p_base text, p_attempt integer) returns text
     language sql volatile parallel restricted as $fn$
       select case
                when p_attempt = 0 then p_base
-               else left(p_base, 30 - 1 - digits) || '_' || lpad(floor(random() * (10 ^ digits))::bigint::text, digits, '0')
+               else left(p_base, 29 - case when p_attempt <= 3 then 4 when p_attempt <= 6 then 6 else 9 end) || '_'
+                    || lpad(floor(random() * (10 ^ case when p_attempt <= 3 then 4 when p_attempt <= 6 then 6 else 9 end))::bigint::text,
+                            case when p_attempt <= 3 then 4 when p_attempt <= 6 then 6 else 9 end, '0')
              end
-        from (select case when p_attempt <= 3 then 4 when p_attempt <= 6 then 6 else 9 end as digits) as d
     $fn$;
 
     -- For callers outside the triggers (API, webhook): a username nobody has right now. Only a
@@ -120,8 +123,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     --   * usernames are assigned set-based: the base for the first row of each base (row_number over
     --     the base), a random suffix for the others; ON CONFLICT DO NOTHING (no target: id and
     --     username) skips rows whose candidate is taken, and rows already present (a second firing);
-    --   * the few rows not inserted go through create_user_profile's retry loop, still inside the
-    --     same block, so a clash costs no subtransaction;
+    --   * rows not inserted (their base is held by an earlier signup, or a suffix clashed) get one
+    --     more set-based round with a fresh suffix; the very few still left go through
+    --     create_user_profile's retry loop (~150 µs a call here), still inside the same block, so a
+    --     clash costs no subtransaction;
     --   * if anything in the block raises, the block is rolled back and every row is retried on its
     --     own with its own exception block, recording failures in user_sync_failures, so one bad
     --     row never costs the others their profile.
@@ -148,7 +153,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                  case when n.nth = 1 then n.base else public.username_candidate(n.base, 1) end,
                  public.auth_display_name(n.raw_user_meta_data), public.auth_avatar_url(n.raw_user_meta_data),
                  coalesce(n.created_at, now())
-            from (select b.*, row_number() over (partition by b.base order by b.created_at, b.id) as nth
+            from (select b.*, row_number() over (partition by b.base collate "C") as nth
                     from (select u.id, u.email, u.email_confirmed_at, u.raw_user_meta_data, u.created_at,
                                  public.username_base(u.email, u.id) as base
                             from new_users u) as b) as n
@@ -158,7 +163,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           from (select u.id from new_users u except select i.id from inserted i) as p;
 
         if v_pending is not null then
-          -- By primary key: a scan of the transition table per pending row would be quadratic.
+          -- Mostly bases an earlier signup already holds: one more set-based round with a fresh suffix.
+          -- Read back by primary key: a scan of the transition table per pending row would be quadratic.
+          with retried as (
+            insert into public.users (id, email, email_verified, username, display_name, avatar_url, created_at)
+            select a.id, a.email, a.email_confirmed_at is not null,
+                   public.username_candidate(public.username_base(a.email, a.id), 1),
+                   public.auth_display_name(a.raw_user_meta_data), public.auth_avatar_url(a.raw_user_meta_data),
+                   coalesce(a.created_at, now())
+              from auth.users a where a.id = any(v_pending)
+            on conflict do nothing
+            returning id)
+          select array_agg(p.id) into v_pending
+            from (select unnest(v_pending) as id except select r.id from retried r) as p;
+        end if;
+
+        if v_pending is not null then
+          -- A suffix clashed again, or the row exists already (a second firing): the retry loop decides.
           for v_user in
             select a.id, a.email, a.email_confirmed_at, a.raw_user_meta_data, a.created_at
               from auth.users a where a.id = any(v_pending)

@@ -116,7 +116,7 @@ describe('handle_new_user (on_auth_user_created)', () => {
   });
 
   it('gives 1,000 rows of one statement with many shared local parts distinct usernames', async () => {
-    // A taken base sends its row through create_user_profile's retry loop.
+    // A base an earlier signup holds sends its row to the second, suffixed round.
     const existing = await signUp({ email: 'shared3@old.example' });
     const { rows } = await pool.query<{ id: string }>(
       `insert into auth.users (email, raw_user_meta_data)

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSteamClient, isPlatformError, type PlatformError, type SteamClient } from '@ach/platform-clients';
+import { createSteamClient, type SteamClient } from '@ach/platform-clients';
 import { startFixtureServer, type ServedResponse } from './steam-fixture-server.ts';
+import { platformErrorOf } from '@ach/testing';
 
 /** Steam items of the shared fixture index; bodies are byte-for-byte copies (sha256 checked below). */
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -33,15 +34,6 @@ const serveFixture = (item: FixtureItem) => {
   current = { status: item.response.status, contentType: item.response.contentType, body: body(item) };
 };
 
-async function platformError(promise: Promise<unknown>): Promise<PlatformError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPlatformError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a PlatformError');
-}
 
 /** Each recorded body through the real client: what the sync engine and the API will see. */
 async function exercise(item: FixtureItem) {
@@ -156,13 +148,13 @@ async function exercise(item: FixtureItem) {
     case 'steam.invalidKey': {
       // Whatever the call, a rejected key is our misconfiguration, never "private" and never retried.
       for (const call of [() => steam.getPlayerSummaries(['76561198046174695']), () => steam.getOwnedGames('76561198046174695'), () => steam.getPlayerAchievements('76561198046174695', 8930)]) {
-        const error = await platformError(call());
+        const error = await platformErrorOf(call());
         expect(error).toMatchObject({ kind: 'config', code: 'platform_misconfigured', status: 403, platform: 'steam' });
       }
       return;
     }
     case 'steam.internalError': {
-      const error = await platformError(steam.getRecentlyPlayedGames('76561198046174695'));
+      const error = await platformErrorOf(steam.getRecentlyPlayedGames('76561198046174695'));
       expect(error).toMatchObject({ kind: 'transient', status: 500, endpoint: 'steam.GetRecentlyPlayedGames' });
       return;
     }
@@ -233,7 +225,7 @@ describe('Steam answers that are not in the recordings', () => {
 
   it('private profile: GetOwnedGames 200 {"response":{}} is kind private', async () => {
     current = jsonAnswer(200, { response: {} });
-    expect(await platformError(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'private', code: 'profile_private' });
+    expect(await platformErrorOf(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'private', code: 'profile_private' });
   });
 
   it('a public empty library is an empty list, not private', async () => {
@@ -243,7 +235,7 @@ describe('Steam answers that are not in the recordings', () => {
 
   it('private profile: GetPlayerAchievements 403 "Profile is not public" is kind private', async () => {
     current = jsonAnswer(403, { playerstats: { error: 'Profile is not public', success: false } });
-    expect(await platformError(steam.getPlayerAchievements('76561198046174695', 440))).toMatchObject({
+    expect(await platformErrorOf(steam.getPlayerAchievements('76561198046174695', 440))).toMatchObject({
       kind: 'private',
       code: 'profile_private',
       status: 403,
@@ -284,37 +276,37 @@ describe('Steam answers that are not in the recordings', () => {
 
   it('a percent that is not a number is malformed', async () => {
     current = jsonAnswer(200, { achievementpercentages: { achievements: [{ name: 'A', percent: 'lots' }] } });
-    expect(await platformError(steam.getGlobalAchievementPercentages(440))).toMatchObject({ kind: 'malformed' });
+    expect(await platformErrorOf(steam.getGlobalAchievementPercentages(440))).toMatchObject({ kind: 'malformed' });
   });
 
   it('429 is rate_limited with the Retry-After', async () => {
     current = { status: 429, contentType: 'text/html', body: '<html><body>Too Many Requests</body></html>', headers: { 'retry-after': '7' } };
-    expect(await platformError(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7000, status: 429 });
+    expect(await platformErrorOf(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7000, status: 429 });
   });
 
   it('503 is transient', async () => {
     current = { status: 503, contentType: 'text/html', body: '<html><body>Service Unavailable</body></html>' };
-    expect(await platformError(steam.getSchemaForGame(440))).toMatchObject({ kind: 'transient', status: 503 });
+    expect(await platformErrorOf(steam.getSchemaForGame(440))).toMatchObject({ kind: 'transient', status: 503 });
   });
 
   it('401 (key not allowed) is config', async () => {
     current = { status: 401, contentType: 'text/html', body: '<html><head><title>Unauthorized</title></head><body><h1>Unauthorized</h1></body></html>' };
-    expect(await platformError(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'config', status: 401 });
+    expect(await platformErrorOf(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'config', status: 401 });
   });
 
   it('an HTML page with 200 is malformed', async () => {
     current = { status: 200, contentType: 'text/html', body: '<!DOCTYPE html><html><body>maintenance</body></html>' };
-    expect(await platformError(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'malformed', status: 200 });
+    expect(await platformErrorOf(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'malformed', status: 200 });
   });
 
   it('truncated JSON is malformed', async () => {
     current = jsonAnswer(200, '{"response":{"game_count":3,"games":[{"appid":');
-    expect(await platformError(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'malformed' });
+    expect(await platformErrorOf(steam.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'malformed' });
   });
 
   it('a steamid sent as a JSON number is malformed (precision would already be lost)', async () => {
     current = jsonAnswer(200, '{"response":{"players":[{"steamid":76561198046174695,"communityvisibilitystate":3,"personaname":"x","profileurl":"u","avatar":"a"}]}}');
-    expect(await platformError(steam.getPlayerSummaries(['76561198046174695']))).toMatchObject({ kind: 'malformed' });
+    expect(await platformErrorOf(steam.getPlayerSummaries(['76561198046174695']))).toMatchObject({ kind: 'malformed' });
   });
 
   it('ResolveVanityURL success 42 is null', async () => {
@@ -327,7 +319,7 @@ describe('Steam answers that are not in the recordings', () => {
     await slow.close();
     const client = createSteamClient({ baseUrl: slow.url, apiKey: 'k', timeoutMs: 200 });
     // The server is gone: connection refused is a network error, also transient.
-    expect(await platformError(client.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'transient' });
+    expect(await platformErrorOf(client.getOwnedGames('76561198046174695'))).toMatchObject({ kind: 'transient' });
   });
 
   it('reports each call to onCall without the URL', async () => {

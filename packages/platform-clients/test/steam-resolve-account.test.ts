@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSteamClient, isPlatformError, resolveSteamAccount, type PlatformError, type SteamClient } from '@ach/platform-clients';
+import { createSteamClient, resolveSteamAccount, type SteamClient } from '@ach/platform-clients';
 import { startFixtureServer } from './steam-fixture-server.ts';
+import { platformErrorOf } from '@ach/testing';
 
 const PUBLIC_ID = '76561198046174695';
 const PRIVATE_ID = '76561198000000003';
@@ -39,15 +40,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function rejection(promise: Promise<unknown>): Promise<PlatformError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPlatformError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a PlatformError');
-}
 
 describe('resolveSteamAccount', () => {
   const expected = { externalAccountId: PUBLIC_ID, displayName: 'gravin79', avatarUrl: 'https://avatars.steamstatic.com/abc_full.jpg' };
@@ -65,23 +57,23 @@ describe('resolveSteamAccount', () => {
   it('rejects malformed ids without calling Steam', async () => {
     const before = server.requests.length;
     for (const steamId of ['123', '76561198046174695x', '86561198046174695', '76561197960265728', ' ']) {
-      expect(await rejection(resolveSteamAccount({ steamId }, { steam }))).toMatchObject({ kind: 'not_found', code: 'invalid_steam_id' });
+      expect(await platformErrorOf(resolveSteamAccount({ steamId }, { steam }))).toMatchObject({ kind: 'not_found', code: 'invalid_steam_id' });
     }
-    expect(await rejection(resolveSteamAccount({ vanity: 'has spaces!' }, { steam }))).toMatchObject({ code: 'invalid_steam_id' });
+    expect(await platformErrorOf(resolveSteamAccount({ vanity: 'has spaces!' }, { steam }))).toMatchObject({ code: 'invalid_steam_id' });
     expect(server.requests.length).toBe(before);
   });
 
   it('an unknown vanity name or profile is not_found', async () => {
-    expect(await rejection(resolveSteamAccount({ vanity: 'nobody-here' }, { steam }))).toMatchObject({ kind: 'not_found', code: 'account_not_found' });
-    expect(await rejection(resolveSteamAccount({ steamId: '76561198999999999' }, { steam }))).toMatchObject({ kind: 'not_found', code: 'account_not_found' });
+    expect(await platformErrorOf(resolveSteamAccount({ vanity: 'nobody-here' }, { steam }))).toMatchObject({ kind: 'not_found', code: 'account_not_found' });
+    expect(await platformErrorOf(resolveSteamAccount({ steamId: '76561198999999999' }, { steam }))).toMatchObject({ kind: 'not_found', code: 'account_not_found' });
   });
 
   it('a private profile is kind private, code profile_private', async () => {
-    expect(await rejection(resolveSteamAccount({ steamId: PRIVATE_ID }, { steam }))).toMatchObject({ kind: 'private', code: 'profile_private' });
+    expect(await platformErrorOf(resolveSteamAccount({ steamId: PRIVATE_ID }, { steam }))).toMatchObject({ kind: 'private', code: 'profile_private' });
   });
 
   it('a vanity answer that is not a SteamID64 is malformed', async () => {
-    expect(await rejection(resolveSteamAccount({ vanity: 'broken' }, { steam }))).toMatchObject({ kind: 'malformed' });
+    expect(await platformErrorOf(resolveSteamAccount({ vanity: 'broken' }, { steam }))).toMatchObject({ kind: 'malformed' });
   });
 
   it('a rejected key surfaces as config', async () => {
@@ -92,7 +84,7 @@ describe('resolveSteamAccount', () => {
     }));
     try {
       const client = createSteamClient({ baseUrl: badKey.url, apiKey: 'wrong' });
-      expect(await rejection(resolveSteamAccount({ steamId: PUBLIC_ID }, { steam: client }))).toMatchObject({ kind: 'config' });
+      expect(await platformErrorOf(resolveSteamAccount({ steamId: PUBLIC_ID }, { steam: client }))).toMatchObject({ kind: 'config' });
     } finally {
       await badKey.close();
     }

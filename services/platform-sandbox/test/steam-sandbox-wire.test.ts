@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSteamClient, isPlatformError, type PlatformError, type SteamClient } from '@ach/platform-clients';
+import { createSteamClient, type SteamClient } from '@ach/platform-clients';
 import { startSandbox, type StartedSandbox } from '@ach/platform-sandbox';
+import { platformErrorOf } from '@ach/testing';
 import {
   EMPTY_OBJECT_BODY,
   INTERNAL_ERROR_HTML,
@@ -30,15 +31,6 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 beforeEach(() => sandbox.state.reset());
 
-async function rejection(promise: Promise<unknown>): Promise<PlatformError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPlatformError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a PlatformError');
-}
 
 const get = (path: string) => fetch(`${sandbox.url}${path}`);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw wire bodies, inspected field by field
@@ -98,8 +90,8 @@ describe('the Steam client against the sandbox', () => {
   });
 
   it('GetOwnedGames for a private or unknown profile is kind private', async () => {
-    expect(await rejection(steam.getOwnedGames(PRIVATE))).toMatchObject({ kind: 'private', code: 'profile_private' });
-    expect(await rejection(steam.getOwnedGames('76561198999999999'))).toMatchObject({ kind: 'private' });
+    expect(await platformErrorOf(steam.getOwnedGames(PRIVATE))).toMatchObject({ kind: 'private', code: 'profile_private' });
+    expect(await platformErrorOf(steam.getOwnedGames('76561198999999999'))).toMatchObject({ kind: 'private' });
   });
 
   it('GetPlayerAchievements: unlock times and earned state match the state', async () => {
@@ -116,7 +108,7 @@ describe('the Steam client against the sandbox', () => {
     const noStats = sandbox.state.steam.library(ME)!.games.find((g) => !g.hasStats)!;
     expect(await steam.getPlayerAchievements(ME, noStats.appid)).toEqual({ hasStats: false });
     expect(await steam.getPlayerAchievements(ME, 999_999_999_990)).toEqual({ hasStats: false });
-    expect(await rejection(steam.getPlayerAchievements(PRIVATE, 10))).toMatchObject({ kind: 'private', status: 403 });
+    expect(await platformErrorOf(steam.getPlayerAchievements(PRIVATE, 10))).toMatchObject({ kind: 'private', status: 403 });
   });
 
   it('GetSchemaForGame: definitions with hidden flags and missing descriptions; no schema → empty', async () => {
@@ -169,7 +161,7 @@ describe('the Steam client against the sandbox', () => {
   it('a wrong key is kind config on every keyed endpoint', async () => {
     const bad = createSteamClient({ baseUrl: sandbox.url, apiKey: 'wrong' });
     for (const call of [() => bad.getOwnedGames(ME), () => bad.getPlayerAchievements(ME, 10), () => bad.getSchemaForGame(10), () => bad.getPlayerSummaries([ME]), () => bad.resolveVanityUrl('x1')]) {
-      expect(await rejection(call())).toMatchObject({ kind: 'config', status: 403 });
+      expect(await platformErrorOf(call())).toMatchObject({ kind: 'config', status: 403 });
     }
     // The only keyless endpoint still works.
     expect(await bad.getGlobalAchievementPercentages(10)).toHaveLength(20);
@@ -189,7 +181,7 @@ describe('injected faults reach the client as the right error kind', () => {
   for (const c of cases) {
     it(`${c.kind} → ${c.expected.kind}, consumed once`, async () => {
       sandbox.state.faults.add({ endpoint: 'steam.GetOwnedGames', kind: c.kind, count: 1, ...('retryAfterSeconds' in c ? { retryAfterSeconds: c.retryAfterSeconds } : {}) });
-      expect(await rejection(steam.getOwnedGames(ME))).toMatchObject(c.expected);
+      expect(await platformErrorOf(steam.getOwnedGames(ME))).toMatchObject(c.expected);
       expect(await steam.getOwnedGames(ME)).toHaveLength(45);
       expect(sandbox.state.calls.count('steam.GetOwnedGames')).toBe(2);
     });
@@ -199,7 +191,7 @@ describe('injected faults reach the client as the right error kind', () => {
     sandbox.state.faults.add({ endpoint: 'steam.GetSchemaForGame', kind: 'timeout', holdMs: 3_000 });
     const impatient = createSteamClient({ baseUrl: sandbox.url, apiKey: KEY, timeoutMs: 200 });
     const started = Date.now();
-    expect(await rejection(impatient.getSchemaForGame(10))).toMatchObject({ kind: 'transient' });
+    expect(await platformErrorOf(impatient.getSchemaForGame(10))).toMatchObject({ kind: 'transient' });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect((await impatient.getSchemaForGame(10)).achievements).toHaveLength(20);
   });
@@ -207,8 +199,8 @@ describe('injected faults reach the client as the right error kind', () => {
   it('a fault matching one appid leaves the other games alone', async () => {
     sandbox.state.faults.add({ endpoint: 'steam.GetPlayerAchievements', kind: 'server_error', count: 2, match: { appid: '20' } });
     expect((await steam.getPlayerAchievements(ME, 10)).hasStats).toBe(true);
-    expect(await rejection(steam.getPlayerAchievements(ME, 20))).toMatchObject({ kind: 'transient' });
-    expect(await rejection(steam.getPlayerAchievements(ME, 20))).toMatchObject({ kind: 'transient' });
+    expect(await platformErrorOf(steam.getPlayerAchievements(ME, 20))).toMatchObject({ kind: 'transient' });
+    expect(await platformErrorOf(steam.getPlayerAchievements(ME, 20))).toMatchObject({ kind: 'transient' });
     expect((await steam.getPlayerAchievements(ME, 20)).hasStats).toBe(true);
     expect(sandbox.state.faults.list()).toEqual([]);
     expect(sandbox.state.calls.count('steam.GetPlayerAchievements', { appid: '20' })).toBe(3);
@@ -242,6 +234,6 @@ describe('an incremental sync can notice what changed', () => {
 
   it('making a profile private turns the next GetOwnedGames into kind private', async () => {
     sandbox.state.steam.setPrivate(DEMO, true);
-    expect(await rejection(steam.getOwnedGames(DEMO))).toMatchObject({ kind: 'private' });
+    expect(await platformErrorOf(steam.getOwnedGames(DEMO))).toMatchObject({ kind: 'private' });
   });
 });

@@ -112,7 +112,7 @@ export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequ
       else entries.set(key, { input: waiter.input, waiters: [waiter] });
     }
 
-    const t0 = performance.now();
+    const startedAt = performance.now();
     let inserted: InsertedRow[];
     try {
       inserted = await insertQueuedRuns(deps.db, [...entries.values()].map((e) => e.input));
@@ -143,12 +143,9 @@ export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequ
       ),
     );
 
-    const t1 = performance.now();
     if (created.length > 0) await enqueueCreated(created);
     await Promise.all(others);
-    (globalThis as any).__stats ??= [];
-    (globalThis as any).__stats.push([batch.length, t1 - t0, performance.now() - t1, inFlight]);
-    if ((globalThis as any).__stats.length % 200 === 0) { const st = (globalThis as any).__stats.slice(-200); const avg = (k: number) => (st.reduce((a: number, r: number[]) => a + r[k]!, 0) / st.length).toFixed(1); console.error(`batch avg size ${avg(0)} insert ${avg(1)}ms enqueue ${avg(2)}ms inflight ${avg(3)}`); }
+    deps.log.debug({ requests: batch.length, created: created.length, perRequest: others.length, ms: Math.round(performance.now() - startedAt) }, 'sync request batch');
   }
 
   async function enqueueCreated(created: Array<{ entry: BatchEntry; syncId: string }>): Promise<void> {
