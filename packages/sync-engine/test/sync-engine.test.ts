@@ -5,7 +5,8 @@ import { PlatformError } from '@ach/platform-clients';
 import { createTestDatabase, type TestDatabase } from '@ach/testing';
 import { createSyncEngine, createSyncRunRepository, SyncAttemptError, type SyncEngine } from '../src/index.ts';
 import { createInMemoryPlatform } from './support/in-memory-platform.ts';
-import { changedKeys, createSyncLog, createUser, linkAccount, parityViolations, xmins } from './support/seed.ts';
+import { changedKeys, parityViolations, rowVersions } from '@ach/testing';
+import { createSyncLog, createUser, linkAccount } from './support/seed.ts';
 
 const log = createLogger({ name: 'sync-engine-test', level: 'silent' });
 let t: TestDatabase;
@@ -97,18 +98,18 @@ describe('sync engine', () => {
 
     platform.resetCalls();
     platform.earn('acct-inc', 'i2', ['i2_A3', 'i2_A4', 'i2_A5']);
-    const before = await xmins(t.db, user);
+    const before = await rowVersions(t.db, user);
     const { result } = await sync(engine, user);
-    const after = await xmins(t.db, user);
+    const after = await rowVersions(t.db, user);
     expect(platform.calls.list).toBe(1);
     expect([...platform.calls.unlocks.keys()]).toEqual(['i2']);
     expect(platform.calls.metadata.size).toBe(0);
-    expect(changedKeys(before, after)).toEqual(['ua:i2:i2_A3', 'ua:i2:i2_A4', 'ua:i2:i2_A5', 'up:i2']);
+    expect(changedKeys(before, after)).toEqual(['user_achievements:i2:i2_A3', 'user_achievements:i2:i2_A4', 'user_achievements:i2:i2_A5', 'user_progress:i2']);
     expect(result.outcome === 'succeeded' && result.stats.rowsWritten).toBe(4);
 
     platform.resetCalls();
     const { result: again } = await sync(engine, user);
-    expect(changedKeys(after, await xmins(t.db, user))).toEqual([]);
+    expect(changedKeys(after, await rowVersions(t.db, user))).toEqual([]);
     expect(platform.calls.list).toBe(1);
     expect(platform.calls.unlocks.size + platform.calls.metadata.size).toBe(0);
     expect(again.outcome === 'succeeded' && again.stats.rowsWritten).toBe(0);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@ach/testing';
 import { writeGameBatch, type GameWrite } from '../src/index.ts';
 import { achievement } from './support/in-memory-platform.ts';
-import { changedKeys, createUser, parityViolations, xmins } from './support/seed.ts';
+import { changedKeys, parityViolations, rowVersions } from '@ach/testing';
+import { createUser } from './support/seed.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -36,9 +37,9 @@ describe('writeGameBatch', () => {
     expect(counts.user_progress.inserted).toBe(2);
     expect(await parityViolations(t.db)).toEqual([]);
 
-    const before = await xmins(t.db, user);
+    const before = await rowVersions(t.db, user);
     const again = await writeGameBatch(t.db, input);
-    expect(changedKeys(before, await xmins(t.db, user))).toEqual([]);
+    expect(changedKeys(before, await rowVersions(t.db, user))).toEqual([]);
     expect(again.games.updated + again.achievements.updated + again.user_achievements.updated + again.user_progress.updated).toBe(0);
     const rarity = await sql<{ r: number }>`select rarity_percentage as r from achievements where platform_achievement_id = 'b1_1'`.execute(t.db);
     expect(rarity.rows[0]!.r).toBe(33.333);

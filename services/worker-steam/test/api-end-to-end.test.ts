@@ -9,7 +9,8 @@ import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts
 import { createCredentialCipher } from '@ach/crypto';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues } from '@ach/queue';
-import { createSteamSyncHarness, parityViolations, type SteamSyncHarness } from './support/steam-sync-harness.ts';
+import { parityViolations } from '@ach/testing';
+import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
 
 const JWT_SECRET = 'worker-steam-e2e-secret-of-at-least-32-chars';
 const STEAM_ID = '76561198000000401';

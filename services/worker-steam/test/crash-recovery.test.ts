@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@ach/db';
-import { createSteamSyncHarness, parityViolations, type SteamSyncHarness } from './support/steam-sync-harness.ts';
+import { parityViolations } from '@ach/testing';
+import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const STEAM_ID = '76561198000000301';

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SteamAccountOptions } from '@ach/platform-sandbox';
 import { createSteamClient } from '@ach/platform-clients';
 import { createSteamAdapter } from '../src/steam-adapter.ts';
-import { changedKeys, createSteamSyncHarness, parityViolations, rowVersions, type SteamSyncHarness } from './support/steam-sync-harness.ts';
+import { changedKeys, parityViolations, rowVersions } from '@ach/testing';
+import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
 
 /** One catalogue shelf: every account below owns the same games from the first one up. */
 const SHAPE: SteamAccountOptions = { achievementsPerGame: 8, hiddenRatio: 0.25, noStatsRatio: 0.2, earnedRatio: 0.5 };
