@@ -76,3 +76,13 @@ export function createCredentialCipher(options: { key: string; oldKeys?: string[
     openJson: <T,>(sealed: SealedSecret, associatedData?: string) => JSON.parse(open(sealed, associatedData)) as T,
   };
 }
+
+/** The cipher as every process configures it: the current key plus any retired ones still readable. */
+export function createCredentialCipherFromEnv(env: { CREDENTIALS_ENCRYPTION_KEY: string; CREDENTIALS_ENCRYPTION_OLD_KEYS: string }): CredentialCipher {
+  return createCredentialCipher({
+    key: env.CREDENTIALS_ENCRYPTION_KEY,
+    oldKeys: env.CREDENTIALS_ENCRYPTION_OLD_KEYS.split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  });
+}

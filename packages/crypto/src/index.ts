@@ -1,5 +1,6 @@
 export {
   createCredentialCipher,
+  createCredentialCipherFromEnv,
   CredentialDecryptError,
   keyIdOf,
   type CredentialCipher,

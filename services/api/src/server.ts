@@ -1,5 +1,5 @@
 import { parseEnvOrExit } from '@ach/config';
-import { createCredentialCipher } from '@ach/crypto';
+import { createCredentialCipherFromEnv } from '@ach/crypto';
 import { createDb } from '@ach/db';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection, createSyncQueues } from '@ach/queue';
@@ -22,10 +22,7 @@ const app = await createApp({
   queues,
   redis,
   createSubscriber: () => createRedisConnection(env.REDIS_URL, 'subscriber'),
-  cipher: createCredentialCipher({
-    key: env.CREDENTIALS_ENCRYPTION_KEY,
-    oldKeys: env.CREDENTIALS_ENCRYPTION_OLD_KEYS.split(',').map((k) => k.trim()).filter(Boolean),
-  }),
+  cipher: createCredentialCipherFromEnv(env),
   log,
   config: apiConfigFrom(env),
   linking: createPlatformLinking(env),

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@ach/db';
-import { createCredentialCipher } from '@ach/crypto';
+import { createCredentialCipherFromEnv } from '@ach/crypto';
 import type { Logger } from '@ach/observability';
 import { createSteamClient } from '@ach/platform-clients';
 import {
@@ -21,10 +21,7 @@ import type { SteamWorkerEnv } from './worker-env.ts';
  */
 export function createSteamWorker(deps: { env: SteamWorkerEnv; log: Logger; db: Kysely<Database>; redis: Redis }): SyncWorker {
   const { env, log, db, redis } = deps;
-  const cipher = createCredentialCipher({
-    key: env.CREDENTIALS_ENCRYPTION_KEY,
-    oldKeys: env.CREDENTIALS_ENCRYPTION_OLD_KEYS.split(',').map((k) => k.trim()).filter(Boolean),
-  });
+  const cipher = createCredentialCipherFromEnv(env);
   const limiter = createRedisTokenBucket({ redis, key: `${env.QUEUE_PREFIX}:rate-limit:steam`, ratePerSecond: env.STEAM_RATE_LIMIT_PER_SECOND });
   const calls = createApiCallTracker();
   const client = createSteamClient({
