@@ -66,18 +66,19 @@ describe('service entry points', () => {
     ['worker-xbox', 'services/worker-xbox/src/main.ts'],
     ['monitor', 'services/monitor/src/main.ts'],
     ['api', 'services/api/src/server.ts'],
+    ['worker-steam', 'services/worker-steam/src/main.ts'],
     ['platform-sandbox', 'services/platform-sandbox/src/server.ts'],
   ] as const) {
     it(`${service} connects, logs pino JSON and exits 0 on SIGTERM`, async () => {
       const port = String(await freePort());
-      const env = { ...baseEnv(), PORT: port, SANDBOX_PORT: port, SUPABASE_JWT_SECRET: 'lifecycle-test-secret-lifecycle-test-secret' };
-      const run = await startThenTerminate(entry, env, /ready|listening/i);
+      const env = { ...baseEnv(), PORT: port, SANDBOX_PORT: port, SUPABASE_JWT_SECRET: 'lifecycle-test-secret-lifecycle-test-secret', STEAM_API_KEY: 'lifecycle-test-key' };
+      const run = await startThenTerminate(entry, env, /ready|listening|started/i);
       expect(run.code).toBe(0);
       expect(run.lines.length).toBeGreaterThanOrEqual(2);
       for (const line of run.lines) {
         expect(line).toMatchObject({ service, level: expect.any(Number), time: expect.any(String) });
       }
-      expect(run.lines.map((l) => l.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/ready|listening/i), 'shutdown complete']));
+      expect(run.lines.map((l) => l.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/ready|listening|started/i), 'shutdown complete']));
     });
   }
 
