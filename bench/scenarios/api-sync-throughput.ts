@@ -5,9 +5,10 @@
  * request into a no-op.
  *
  * The machine is shared and noisy: both servers are warmed up, then measured interleaved
- * (bare, api, bare, api, …) and each side reports its median. req/s is completed requests over
- * wall time (autocannon's `requests.average` is a per-whole-second mean, coarse for short runs).
- * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the API process there.
+ * (bare, api, bare, api, …) and each side reports its median. req/s is responses over our own
+ * wall clock (autocannon's duration and `requests.average` are rounded to its 1 s tick).
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the API process there; BENCH_LOG_LEVEL (default
+ * warn) sets both servers' log level.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,9 +22,7 @@ import type { BenchContext, BenchResult, BenchScenario } from '../bench-result.t
 
 /** The slice of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
-  requests: { average: number; total: number };
-  /** Seconds. */
-  duration: number;
+  requests: { average: number };
   latency: { p50: number; p97_5: number; p99: number };
   '2xx': number;
   non2xx: number;
@@ -33,7 +32,10 @@ interface AutocannonRequest {
   headers?: Record<string, string>;
   [key: string]: unknown;
 }
-type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => unknown;
+type Autocannon = (
+  options: Record<string, unknown>,
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => { on: (event: 'response', listener: () => void) => void };
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -98,10 +100,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-function fire(options: { url: string; amount: number; tokens?: string[] }): Promise<AutocannonResult> {
+/** autocannon's result plus our own clock: first request sent → last response received. */
+interface FireResult extends AutocannonResult {
+  elapsedMs: number;
+  responses: number;
+}
+
+function fire(options: { url: string; amount: number; tokens?: string[] }): Promise<FireResult> {
   let next = 0;
+  let responses = 0;
+  let lastResponseAt = 0;
   return new Promise((resolve, reject) => {
-    autocannon(
+    const startedAt = performance.now();
+    const instance = autocannon(
       {
         url: options.url,
         connections: CONNECTIONS,
@@ -119,15 +130,21 @@ function fire(options: { url: string; amount: number; tokens?: string[] }): Prom
           },
         ],
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error, result) => (error ? reject(error) : resolve({ ...result, elapsedMs: lastResponseAt - startedAt, responses })),
     );
+    instance.on('response', () => {
+      responses++;
+      lastResponseAt = performance.now();
+    });
   });
 }
 
-const reqPerSecond = (r: AutocannonResult) => r.requests.total / r.duration;
+// autocannon reports only on its 1 s tick, so its own duration (and requests.average) is rounded
+// up to whole seconds: ±25 % on a 4 s run. Our clock stops at the last response.
+const reqPerSecond = (r: FireResult) => r.responses / (r.elapsedMs / 1000);
 
 /** The run whose req/s is the median (lower median for an even count), reported as a whole. */
-function medianRun(runs: AutocannonResult[]): AutocannonResult {
+function medianRun(runs: FireResult[]): FireResult {
   const sorted = [...runs].sort((a, b) => reqPerSecond(a) - reqPerSecond(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
@@ -186,7 +203,7 @@ const scenario: BenchScenario = {
 
       const apiPort = await freePort();
       const barePort = await freePort();
-      const env = { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
+      const env = { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
       const profileDir = process.env.BENCH_CPU_PROF;
       const api = startProcess([...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'services/api/src/server.ts'], {
         ...env,
@@ -205,14 +222,14 @@ const scenario: BenchScenario = {
       const bareUrl = `http://127.0.0.1:${barePort}/bare/steam`;
       const apiUrl = `http://127.0.0.1:${apiPort}/sync/steam`;
       // Warm-up on both (JIT, pools, Redis scripts), on users the measured runs do not use.
-      const warm = Math.min(1_000, Math.floor(users / 10));
+      const warm = Math.min(2_000, Math.floor(users / 10));
       await fire({ url: bareUrl, amount: warm });
       await fire({ url: apiUrl, amount: warm, tokens: tokens.slice(0, warm) });
 
       // Interleaved so that a burst of load from elsewhere hits both sides alike.
       const perRound = Math.floor((tokens.length - warm) / ROUNDS);
-      const bareRuns: AutocannonResult[] = [];
-      const apiRuns: AutocannonResult[] = [];
+      const bareRuns: FireResult[] = [];
+      const apiRuns: FireResult[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         bareRuns.push(await fire({ url: bareUrl, amount: perRound }));
         apiRuns.push(await fire({ url: apiUrl, amount: perRound, tokens: tokens.slice(warm + round * perRound, warm + (round + 1) * perRound) }));
@@ -228,8 +245,8 @@ const scenario: BenchScenario = {
       const apiRate = median(apiRuns.map(reqPerSecond));
       const bareRate = median(bareRuns.map(reqPerSecond));
       const ratio = apiRate / bareRate;
-      const perRun = (runs: AutocannonResult[]) => runs.map((r) => reqPerSecond(r).toFixed(0)).join(', ');
-      const p99s = (runs: AutocannonResult[]) => runs.map((r) => r.latency.p99).join(', ');
+      const perRun = (runs: FireResult[]) => runs.map((r) => reqPerSecond(r).toFixed(0)).join(', ');
+      const p99s = (runs: FireResult[]) => runs.map((r) => r.latency.p99).join(', ');
       const apiP99 = median(apiRuns.map((r) => r.latency.p99));
       return [
         {

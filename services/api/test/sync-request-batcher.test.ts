@@ -32,6 +32,8 @@ beforeAll(async () => {
   await ownRedis.stop();
   unreachableRedis = createRedisConnection(`redis://127.0.0.1:${await freePort()}`, 'producer', { commandTimeout: 1_000 });
   unreachableQueues = createSyncQueues({ connection: unreachableRedis, prefix: testRedis.prefix });
+  // Connection errors are the point here; keep them out of the test output.
+  for (const q of [...Object.values(deadQueues), ...Object.values(unreachableQueues)]) q.on('error', () => {});
 });
 afterAll(async () => {
   const all = [...Object.values(queues), ...Object.values(deadQueues), ...Object.values(unreachableQueues)];
@@ -39,7 +41,7 @@ afterAll(async () => {
   redis.disconnect();
   deadRedis.disconnect();
   unreachableRedis.disconnect();
-  await ownRedis.stop().catch(() => {});
+  // ownRedis was stopped in beforeAll (stop() on a killed server would wait for an exit that already happened).
   await testRedis.cleanup().catch(() => {});
   await database.drop();
 });

@@ -9,35 +9,44 @@ interface PendingIncr {
 }
 
 declare module 'ioredis' {
-  interface RedisCommander<Context extends ClientContext = { type: "default" }> {
-    achRateLimitIncr(key: string, timeWindowMs: number): Result<[number, number], Context>;
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    /** numKeys keys, then one window (ms) per key; replies [current1, ttl1, current2, ttl2, …]. */
+    achRateLimitIncrMany(numKeys: number, ...keysThenWindows: (string | number)[]): Result<number[], Context>;
   }
 }
 
 /**
  * The same fixed-window counter as @fastify/rate-limit's RedisStore (INCR, PEXPIRE on the first
- * hit, else report PTTL) on the same keys, so replicas running either store count together.
+ * hit, else report PTTL) on the same keys, so replicas running either store count together —
+ * for many keys in one script call. A key may repeat (one user's concurrent requests): it is
+ * counted once per occurrence.
  */
-const INCR_SCRIPT = `
-local current = redis.call('INCR', KEYS[1])
-local ttl
-if current == 1 then
-  ttl = tonumber(ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ttl)
-else
-  ttl = redis.call('PTTL', KEYS[1])
+const INCR_MANY_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local current = redis.call('INCR', key)
+  local ttl
+  if current == 1 then
+    ttl = tonumber(ARGV[i])
+    redis.call('PEXPIRE', key, ttl)
+  else
+    ttl = redis.call('PTTL', key)
+  end
+  out[2 * i - 1] = current
+  out[2 * i] = ttl
 end
-return {current, ttl}`;
+return out`;
 
 /**
  * A Redis store for @fastify/rate-limit that sends the counter increments of every request that
- * reaches the limiter in one event-loop turn as ONE pipeline: one socket write and one Redis
- * wake-up per turn instead of one per request. Limits stay in Redis (they hold across replicas);
- * only the transport is shared. An increment that fails reports its error, and the plugin's
- * `skipOnError` decides what that means.
+ * reaches the limiter in one event-loop turn as ONE script call: one socket write and one Redis
+ * wake-up per turn instead of one per request. (Not an ioredis pipeline: building one copies every
+ * script BullMQ defined on the connection, which showed up in the profile.) Limits stay in Redis,
+ * so they hold across replicas; only the round trip is shared. An increment that fails reports its
+ * error, and the plugin's `skipOnError` decides what that means.
  */
 export function coalescingRedisStore(redis: Redis, nameSpace: string): FastifyRateLimitStoreCtor {
-  if (typeof redis.achRateLimitIncr !== 'function') redis.defineCommand('achRateLimitIncr', { numberOfKeys: 1, lua: INCR_SCRIPT });
+  if (typeof redis.achRateLimitIncrMany !== 'function') redis.defineCommand('achRateLimitIncrMany', { lua: INCR_MANY_SCRIPT });
 
   let pending: PendingIncr[] = [];
   let scheduled = false;
@@ -46,16 +55,9 @@ export function coalescingRedisStore(redis: Redis, nameSpace: string): FastifyRa
     scheduled = false;
     const batch = pending;
     pending = [];
-    const pipeline = redis.pipeline();
-    for (const p of batch) pipeline.achRateLimitIncr(p.key, p.timeWindow);
-    pipeline.exec().then(
-      (results) => {
-        batch.forEach((p, i) => {
-          const [error, value] = results?.[i] ?? [new Error('rate-limit pipeline returned no result'), null];
-          if (error) return p.callback(error);
-          const [current, ttl] = value as [number, number];
-          p.callback(null, { current, ttl });
-        });
+    redis.achRateLimitIncrMany(batch.length, ...batch.map((p) => p.key), ...batch.map((p) => p.timeWindow)).then(
+      (replies) => {
+        batch.forEach((p, i) => p.callback(null, { current: replies[2 * i]!, ttl: replies[2 * i + 1]! }));
       },
       (error: Error) => {
         for (const p of batch) p.callback(error);
