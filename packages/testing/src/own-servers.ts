@@ -46,7 +46,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     await waitFor(ping, 10_000, `redis-server on ${port}`);
   };
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    // After a SIGKILL it is signalCode, not exitCode, that says the process is gone.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGKILL');
     await exited;

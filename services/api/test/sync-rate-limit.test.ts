@@ -50,3 +50,27 @@ describe('POST /sync/:platform rate limit (Redis, per user, pipelined)', () => {
     expect(theirs.statusCode).toBe(202);
   });
 });
+
+describe('linking routes rate limit (one budget for the whole group)', () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await createApiHarness({ app: { rateLimit: { syncMax: 1_000, linkMax: 2 } } });
+  });
+  afterAll(async () => h.close());
+
+  it('counts PUT and DELETE on every platform against the same per-user budget', async () => {
+    const user = await h.createUser();
+    const headers = await h.bearer(user);
+    const first = await h.app.inject({ method: 'DELETE', url: '/accounts/psn', headers });
+    const second = await h.app.inject({ method: 'DELETE', url: '/accounts/xbox', headers });
+    const third = await h.app.inject({ method: 'PUT', url: '/accounts/steam', headers, payload: { steamId: '76561198000000001' } });
+    expect(first.statusCode).not.toBe(429);
+    expect(second.statusCode).not.toBe(429);
+    expect(third.statusCode).toBe(429);
+    expect(third.json()).toMatchObject({ status: 429, code: 'rate_limited' });
+
+    const other = await h.createUser();
+    const theirs = await h.app.inject({ method: 'DELETE', url: '/accounts/psn', headers: await h.bearer(other) });
+    expect(theirs.statusCode).not.toBe(429);
+  });
+});

@@ -80,8 +80,12 @@ export function coalescingRedisStore(redis: Redis, nameSpace: string): FastifyRa
       }
     }
 
-    child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0] & { routeInfo?: { method?: string | string[]; url?: string } }): FastifyRateLimitStore {
-      // RedisStore's per-route key layout, kept so that counts carry over between the two stores.
+    child(
+      routeOptions: Parameters<FastifyRateLimitStore['child']>[0] & { groupId?: string; routeInfo?: { method?: string | string[]; url?: string } },
+    ): FastifyRateLimitStore {
+      // Routes of one group (e.g. all the linking routes) count together; otherwise RedisStore's
+      // per-route key layout, kept so that counts carry over between the two stores.
+      if (routeOptions.groupId) return new CoalescingRedisStore(undefined, `${this.prefix}group:${routeOptions.groupId}-`);
       const method = routeOptions.routeInfo?.method ?? '';
       const url = routeOptions.routeInfo?.url ?? '';
       return new CoalescingRedisStore(undefined, `${this.prefix}${String(method)}${url}-`);
