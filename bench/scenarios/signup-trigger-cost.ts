@@ -65,6 +65,21 @@ async function batchedSignups(client: pg.Client, total: number): Promise<number>
   return (elapsed * 1000) / total;
 }
 
+/**
+ * The floor any design pays: the same number of public.users rows written set-based with no
+ * trigger logic at all (primary key, unique username, FK to auth.users), µs per row.
+ */
+async function bareProfileInsert(client: pg.Client, total: number): Promise<number> {
+  await reset(client);
+  await setTrigger(client, false);
+  await batchedSignups(client, total);
+  await client.query('checkpoint');
+  const started = performance.now();
+  await client.query(`insert into public.users (id, email, username, created_at)
+    select id, email, 'u' || substr(md5(id::text), 1, 20), created_at from auth.users`);
+  return ((performance.now() - started) * 1000) / total;
+}
+
 /** µs per signup for one-row INSERT statements, each its own transaction: what GoTrue does. */
 async function singleSignups(client: pg.Client, total: number): Promise<number> {
   const started = performance.now();
@@ -129,6 +144,7 @@ const scenario: BenchScenario = {
       await client.query('set synchronous_commit = off');
       const single = await interleaved(client, SINGLE_ROUNDS, singles, () => singleSignups(client, singles));
       const serverSide = await interleaved(client, SINGLE_ROUNDS, singles, () => serverSideSingleSignups(client, singles));
+      const floor = await bareProfileInsert(client, total);
       await setTrigger(client, true);
 
       const batchOn = median(batched.result.on);
@@ -155,6 +171,13 @@ const scenario: BenchScenario = {
           target: `≤ ${TARGET_ADDED_US} µs`,
           met: added <= TARGET_ADDED_US,
           notes: `runs: ${runs(batched.result)}`,
+        },
+        {
+          scenario: 'signup-trigger-cost',
+          metric: 'floor: a bare set-based insert of the same profiles into public.users (no trigger logic)',
+          value: floor,
+          unit: 'µs/row',
+          notes: 'PK + unique username + FK to auth.users: what any design that creates the row pays',
         },
         {
           scenario: 'signup-trigger-cost',
