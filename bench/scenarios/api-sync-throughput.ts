@@ -19,6 +19,7 @@ import { sql } from 'kysely';
 import { Redis } from 'ioredis';
 import { createBenchDatabase } from '../bench-database.ts';
 import type { BenchContext, BenchResult, BenchScenario } from '../bench-result.ts';
+import { deletePrefixedKeys } from '@ach/queue';
 
 /** The slice of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -165,17 +166,6 @@ async function countJobs(redisUrl: string, prefix: string): Promise<number> {
   }
 }
 
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
 const scenario: BenchScenario = {
   name: 'api-sync-throughput',
   async run(ctx: BenchContext): Promise<BenchResult[]> {
@@ -272,7 +262,9 @@ const scenario: BenchScenario = {
       ];
     } finally {
       for (const child of children) await stop(child).catch(() => {});
-      await deleteKeys(ctx.redisUrl, prefix).catch(() => {});
+      const cleaner = new Redis(ctx.redisUrl, { maxRetriesPerRequest: 1 });
+      await deletePrefixedKeys(cleaner, prefix).catch(() => {});
+      cleaner.disconnect();
       await database.drop();
     }
   },

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '@ach/db';
 import { createSteamClient } from '@ach/platform-clients';
 import { DEFAULT_STEAM_API_KEY, startSandbox } from '@ach/platform-sandbox';
-import { createSyncQueue, SYNC_JOB_NAME } from '@ach/queue';
+import { createSyncQueue, deletePrefixedKeys, SYNC_JOB_NAME } from '@ach/queue';
 import { mapWithConcurrency } from '@ach/sync-engine';
 import { createBenchDatabase } from '../bench-database.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
@@ -174,12 +174,7 @@ const scenario: BenchScenario = {
         await exited;
       }
       await queue.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await deletePrefixedKeys(redis, prefix);
       redis.disconnect();
       await sandbox.close();
       await bench.drop();

@@ -3,3 +3,4 @@ export { SYNC_JOB_OPTIONS, SYNC_WORKER_LOCK_SETTINGS, syncJobSchema, type SyncJo
 export { createRedisConnection } from './redis-connection.ts';
 export { createSyncQueue, createSyncQueues, enqueueSync, enqueueSyncBulk, SyncEnqueueError, type SyncQueues } from './sync-queues.ts';
 export { publishSyncEvent, subscribeSyncEvents, syncEventSchema, syncEventsChannel, type SyncEvent } from './sync-events.ts';
+export { deletePrefixedKeys } from './delete-prefixed-keys.ts';

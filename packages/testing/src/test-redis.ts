@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import { deletePrefixedKeys } from '@ach/queue';
 
 export interface TestRedis {
   url: string;
@@ -20,12 +21,7 @@ export function createTestRedis(): TestRedis {
       const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
       try {
         await redis.connect();
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.unlink(...keys);
-        } while (cursor !== '0');
+        await deletePrefixedKeys(redis, prefix);
       } finally {
         redis.disconnect();
       }
