@@ -17,7 +17,6 @@ const connections = await openCoreConnections({
   poolSize: env.WORKER_CONCURRENCY + 2,
 });
 const worker = createSteamWorker({ env, log, db: connections.db, redis: connections.redis });
-log.info({ concurrency: env.WORKER_CONCURRENCY, queuePrefix: env.QUEUE_PREFIX }, 'worker-steam started');
 
 // Finish the jobs in flight within the grace period, else hand them back (their locks lapse and
 // another replica reruns them to the same end state); then close the queue connection and the pool.
@@ -26,3 +25,6 @@ onShutdown({ log, timeoutMs: env.SHUTDOWN_GRACE_MS + 10_000 }, async () => {
   await connections.close();
 });
 process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection'));
+// Only now, with the shutdown path in place, may anyone act on "started" (e.g. send SIGTERM).
+log.info({ concurrency: env.WORKER_CONCURRENCY, queuePrefix: env.QUEUE_PREFIX }, 'worker-steam started');
+
