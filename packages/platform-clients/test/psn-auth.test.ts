@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPsnAuthClient, isPlatformError, linkPsnAccount, PSN_APP_OAUTH, type PlatformError, type PsnAuthClient } from '../src/index.ts';
+import { createPsnAuthClient, linkPsnAccount, PSN_APP_OAUTH, type PsnAuthClient } from '../src/index.ts';
 import { fixture, json, startStubServer, type StubRequest, type StubResponse, type StubServer } from './psn-xbox-stub-server.ts';
+import { platformErrorOf } from '@ach/testing';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const GOOD_NPSSO = 'a'.repeat(64);
@@ -32,14 +33,6 @@ const psnLike = (request: StubRequest): StubResponse => {
   return json('{"error":{"code":2240525,"message":"Resource not found"}}', 404);
 };
 
-const expectPlatformError = async (promise: Promise<unknown>): Promise<PlatformError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isPlatformError(error), `expected a PlatformError, got ${String(error)}`).toBe(true);
-  return error as PlatformError;
-};
 
 beforeAll(async () => {
   server = await startStubServer((request) => handler(request));
@@ -94,7 +87,7 @@ describe('PSN NPSSO exchange', () => {
   });
 
   it('a bad NPSSO (302 to the sign-in page with error=login_required) is auth/invalid_credentials and no token call is made', async () => {
-    const error = await expectPlatformError(psnAuth.exchangeNpsso('b'.repeat(64)));
+    const error = await platformErrorOf(psnAuth.exchangeNpsso('b'.repeat(64)));
     expect([error.kind, error.code, error.endpoint, error.status]).toEqual(['auth', 'invalid_credentials', 'psn.authorize', 302]);
     expect(error.message).toContain('4165');
     expect(server.requests.map(path)).toEqual(['/api/authz/v3/oauth/authorize']);
@@ -102,25 +95,25 @@ describe('PSN NPSSO exchange', () => {
 
   it('a 302 without a code is auth/invalid_credentials too', async () => {
     handler = () => ({ status: 302, headers: { location: 'com.scee.psxandroid.scecompcall://redirect/?cid=1' } });
-    const error = await expectPlatformError(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
+    const error = await platformErrorOf(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
     expect([error.kind, error.code]).toEqual(['auth', 'invalid_credentials']);
   });
 
   it('refuses an NPSSO that could smuggle another cookie, without calling PSN', async () => {
-    const error = await expectPlatformError(psnAuth.exchangeNpsso(`${GOOD_NPSSO}; other=1`));
+    const error = await platformErrorOf(psnAuth.exchangeNpsso(`${GOOD_NPSSO}; other=1`));
     expect([error.kind, error.code]).toEqual(['auth', 'invalid_credentials']);
     expect(server.requests).toHaveLength(0);
   });
 
   it('authorize 429 → rate_limited with Retry-After; 503 → transient; 200 page → malformed', async () => {
     handler = () => ({ status: 429, headers: { 'retry-after': '12' }, body: '' });
-    let error = await expectPlatformError(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
+    let error = await platformErrorOf(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
     expect([error.kind, error.retryAfterMs]).toEqual(['rate_limited', 12_000]);
     handler = () => ({ status: 503, body: 'unavailable' });
-    error = await expectPlatformError(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
+    error = await platformErrorOf(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
     expect(error.kind).toBe('transient');
     handler = () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>sign in</html>' });
-    error = await expectPlatformError(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
+    error = await platformErrorOf(psnAuth.authorizationCodeFromNpsso(GOOD_NPSSO));
     expect(error.kind).toBe('malformed');
   });
 });
@@ -141,29 +134,29 @@ describe('PSN token endpoint', () => {
   it('400 invalid_grant (dead refresh token) → auth/invalid_credentials', async () => {
     handler = () =>
       json('{"error":"invalid_grant","error_description":"Invalid refresh token","error_code":4159,"docs":"https://auth.api.sonyentertainmentnetwork.com/docs/","parameters":[]}', 400);
-    const error = await expectPlatformError(psnAuth.refresh('dead'));
+    const error = await platformErrorOf(psnAuth.refresh('dead'));
     expect([error.kind, error.code, error.status]).toEqual(['auth', 'invalid_credentials', 400]);
     expect(error.message).toContain('4159');
   });
 
   it('400 invalid_client → config', async () => {
     handler = () => json('{"error":"invalid_client","error_description":"Bad client credentials","error_code":4102}', 401);
-    const error = await expectPlatformError(psnAuth.refresh('x'));
+    const error = await platformErrorOf(psnAuth.refresh('x'));
     expect(error.kind).toBe('config');
   });
 
   it('429 → rate_limited with retryAfterMs; 500 → transient; non-JSON 200 → malformed; missing fields → malformed', async () => {
     handler = () => ({ status: 429, headers: { 'retry-after': '30' }, body: '' });
-    let error = await expectPlatformError(psnAuth.refresh('x'));
+    let error = await platformErrorOf(psnAuth.refresh('x'));
     expect([error.kind, error.code, error.retryAfterMs]).toEqual(['rate_limited', 'rate_limited', 30_000]);
     handler = () => json('{"error":"server_error"}', 500);
-    error = await expectPlatformError(psnAuth.refresh('x'));
+    error = await platformErrorOf(psnAuth.refresh('x'));
     expect([error.kind, error.code]).toEqual(['transient', 'platform_unavailable']);
     handler = () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>maintenance</html>' });
-    error = await expectPlatformError(psnAuth.refresh('x'));
+    error = await platformErrorOf(psnAuth.refresh('x'));
     expect([error.kind, error.code]).toEqual(['malformed', 'platform_malformed_response']);
     handler = () => json('{"access_token":"a","token_type":"bearer","expires_in":3599,"scope":"s"}');
-    error = await expectPlatformError(psnAuth.refresh('x'));
+    error = await platformErrorOf(psnAuth.refresh('x'));
     expect(error.kind).toBe('malformed');
   });
 });
@@ -195,10 +188,10 @@ describe('PSN account identity', () => {
 
   it('401 on the API → auth; 403 envelope → private', async () => {
     handler = () => json('{"error":{"referenceId":"r","code":2241025,"message":"Invalid token"}}', 401);
-    let error = await expectPlatformError(psnAuth.getMe('stale'));
+    let error = await platformErrorOf(psnAuth.getMe('stale'));
     expect([error.kind, error.endpoint]).toEqual(['auth', 'psn.trophySummary']);
     handler = () => json(fixture('psn/trophy-summary-private-403.json'), 403);
-    error = await expectPlatformError(psnAuth.getMe('t'));
+    error = await platformErrorOf(psnAuth.getMe('t'));
     expect(error.kind).toBe('private');
   });
 });
@@ -228,7 +221,7 @@ describe('linkPsnAccount', () => {
   });
 
   it('a rejected NPSSO fails with auth/invalid_credentials', async () => {
-    const error = await expectPlatformError(linkPsnAccount({ npsso: 'c'.repeat(64) }, { psnAuth }));
+    const error = await platformErrorOf(linkPsnAccount({ npsso: 'c'.repeat(64) }, { psnAuth }));
     expect([error.kind, error.code]).toEqual(['auth', 'invalid_credentials']);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createXboxAuthClient, isPlatformError, linkXboxAccount, type PlatformError, type XboxAuthClient } from '../src/index.ts';
+import { createXboxAuthClient, linkXboxAccount, type XboxAuthClient } from '../src/index.ts';
 import { fixture, json, startStubServer, type StubRequest, type StubResponse, type StubServer } from './psn-xbox-stub-server.ts';
+import { platformErrorOf } from '@ach/testing';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const CLIENT_ID = '0000000048093EE3';
@@ -28,14 +29,6 @@ const xboxLike = (request: StubRequest): StubResponse => {
   return { status: 404, body: '' };
 };
 
-const expectPlatformError = async (promise: Promise<unknown>): Promise<PlatformError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isPlatformError(error), `expected a PlatformError, got ${String(error)}`).toBe(true);
-  return error as PlatformError;
-};
 
 beforeAll(async () => {
   server = await startStubServer((request) => handler(request));
@@ -133,14 +126,14 @@ describe('Xbox token chain', () => {
 
 describe('Xbox rejections', () => {
   it('MSA invalid_grant → auth/invalid_credentials, and nothing further is called', async () => {
-    const error = await expectPlatformError(xboxAuth.authenticate('revoked'));
+    const error = await platformErrorOf(xboxAuth.authenticate('revoked'));
     expect([error.kind, error.code, error.endpoint, error.status]).toEqual(['auth', 'invalid_credentials', 'xbox.msaToken', 400]);
     expect(server.requests.map(path)).toEqual(['/oauth20_token.srf']);
   });
 
   it('MSA invalid_client → config', async () => {
     handler = () => json('{"error":"invalid_client","error_description":"The client does not exist."}', 400);
-    const error = await expectPlatformError(xboxAuth.refreshMsaToken('x'));
+    const error = await platformErrorOf(xboxAuth.refreshMsaToken('x'));
     expect(error.kind).toBe('config');
   });
 
@@ -151,14 +144,14 @@ describe('Xbox rejections', () => {
     [2148916999, 'invalid_credentials'],
   ])('XSTS XErr %d → auth/%s', async (xerr, code) => {
     handler = (request) => (path(request) === '/xsts/authorize' ? xstsRefusal(xerr) : xboxLike(request));
-    const error = await expectPlatformError(xboxAuth.authenticate('good-refresh'));
+    const error = await platformErrorOf(xboxAuth.authenticate('good-refresh'));
     expect([error.kind, error.code, error.endpoint, error.status]).toEqual(['auth', code, 'xbox.xstsAuthorize', 401]);
     expect(error.message).toContain(String(xerr));
   });
 
   it('user/authenticate 400 (ticket refused) → auth', async () => {
     handler = (request) => (path(request) === '/user/authenticate' ? { status: 400, body: '' } : xboxLike(request));
-    const error = await expectPlatformError(xboxAuth.authenticate('good-refresh'));
+    const error = await platformErrorOf(xboxAuth.authenticate('good-refresh'));
     expect([error.kind, error.endpoint]).toEqual(['auth', 'xbox.userAuthenticate']);
   });
 
@@ -168,16 +161,16 @@ describe('Xbox rejections', () => {
       headers: { 'retry-after': '5', 'content-type': XBOX_JSON },
       body: '{"limitType":"Rate","maxRequests":100,"periodInSeconds":15,"currentRequests":101,"version":1}',
     });
-    let error = await expectPlatformError(xboxAuth.authorizeXsts('u'));
+    let error = await platformErrorOf(xboxAuth.authorizeXsts('u'));
     expect([error.kind, error.retryAfterMs]).toEqual(['rate_limited', 5_000]);
     handler = () => ({ status: 503, body: '' });
-    error = await expectPlatformError(xboxAuth.authorizeXsts('u'));
+    error = await platformErrorOf(xboxAuth.authorizeXsts('u'));
     expect(error.kind).toBe('transient');
     handler = () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>oops</html>' });
-    error = await expectPlatformError(xboxAuth.refreshMsaToken('good-refresh'));
+    error = await platformErrorOf(xboxAuth.refreshMsaToken('good-refresh'));
     expect(error.kind).toBe('malformed');
     handler = () => json('{"IssueInstant":"2020-01-01T00:00:00Z","NotAfter":"2020-01-02T00:00:00Z","Token":"t","DisplayClaims":{"xui":[{"uhs":"u"}]}}');
-    error = await expectPlatformError(xboxAuth.authorizeXsts('u'));
+    error = await platformErrorOf(xboxAuth.authorizeXsts('u'));
     expect([error.kind, error.endpoint]).toEqual(['malformed', 'xbox.xstsAuthorize']);
   });
 });
@@ -205,7 +198,7 @@ describe('linkXboxAccount', () => {
 
   it('a child account fails with auth/xbox_child_account', async () => {
     handler = (request) => (path(request) === '/xsts/authorize' ? xstsRefusal(2148916238) : xboxLike(request));
-    const error = await expectPlatformError(linkXboxAccount({ refreshToken: 'good-refresh' }, { xboxAuth }));
+    const error = await platformErrorOf(linkXboxAccount({ refreshToken: 'good-refresh' }, { xboxAuth }));
     expect([error.kind, error.code]).toEqual(['auth', 'xbox_child_account']);
   });
 });
