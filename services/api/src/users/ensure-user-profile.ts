@@ -16,67 +16,47 @@ export type EnsureOutcome = { kind: 'missing_auth_user' } | { kind: 'ok'; create
 
 /**
  * Makes sure `public.users` has the row for an `auth.users` id — the self-healing fallback to the
- * signup trigger. Uses the database's own `public.ensure_user_profile(uuid)` (same field mapping
- * as the trigger) when the migration that adds it is applied; otherwise an equivalent insert.
+ * signup trigger. The mapping lives once, in the database: `public.ensure_user_profile(uuid)` (the
+ * same function the trigger's path uses) answers true when it created the row and raises
+ * no_data_found (P0002) when there is no such auth user.
  *
  * Never invents an identity: without an `auth.users` row the answer is `missing_auth_user`.
  * Creating auth users from token claims would let anyone holding a signing key mint accounts in
  * the auth schema, which on Supabase belongs to GoTrue.
  */
 export function createUserProfileEnsurer(db: Kysely<Database>) {
-  let hasDbFunctions: Promise<{ ensure: boolean; username: boolean }> | undefined;
-  const detect = () =>
-    (hasDbFunctions ??= sql<{ ensure: boolean; username: boolean }>`
-      select to_regprocedure('public.ensure_user_profile(uuid)') is not null as ensure,
-             to_regprocedure('public.generate_unique_username(text,uuid)') is not null as username`
-      .execute(db)
-      .then((r) => r.rows[0]!)
-      .catch((error: unknown) => {
-        hasDbFunctions = undefined;
-        throw error;
-      }));
-
   return async function ensureUserProfile(userId: string): Promise<EnsureOutcome> {
-    const functions = await detect();
-    const authUser = await sql<{ id: string }>`select id from auth.users where id = ${userId}::uuid`.execute(db);
-    if (authUser.rows.length === 0) return { kind: 'missing_auth_user' };
-    const existed = await sql<{ id: string }>`select id from public.users where id = ${userId}::uuid`.execute(db);
-    if (existed.rows.length === 0) {
-      if (functions.ensure) {
-        await sql`select 1 from public.ensure_user_profile(${userId}::uuid)`.execute(db);
-      } else {
-        const username = functions.username
-          ? sql`public.generate_unique_username(a.email, a.id)`
-          : sql`'user_' || substr(replace(a.id::text, '-', ''), 1, 25)`;
-        await sql`
-          insert into public.users (id, email, email_verified, username, display_name, avatar_url, created_at)
-          select a.id, a.email, a.email_confirmed_at is not null, ${username},
-                 coalesce(a.raw_user_meta_data ->> 'display_name', a.raw_user_meta_data ->> 'full_name', a.raw_user_meta_data ->> 'name'),
-                 a.raw_user_meta_data ->> 'avatar_url', a.created_at
-            from auth.users a where a.id = ${userId}::uuid
-          on conflict (id) do nothing`.execute(db);
-      }
+    let created: boolean;
+    try {
+      const { rows } = await sql<{ created: boolean }>`select public.ensure_user_profile(${userId}::uuid) as created`.execute(db);
+      created = rows[0]!.created;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P0002') return { kind: 'missing_auth_user' };
+      throw error;
     }
     const { rows } = await sql<UserProfileRow>`
       select id, email, email_verified, username, display_name, avatar_url, created_at, updated_at
         from public.users where id = ${userId}::uuid`.execute(db);
     if (!rows[0]) return { kind: 'missing_auth_user' };
-    return { kind: 'ok', created: existed.rows.length === 0, user: rows[0] };
+    return { kind: 'ok', created, user: rows[0] };
   };
 }
 
-/** Auth-owned fields follow auth.users on UPDATE; profile fields the user may have edited do not. */
+/**
+ * Auth-owned fields follow auth.users on UPDATE; profile fields the user may have edited only get
+ * filled when empty. Names and avatars come from the same SQL mapping the trigger uses.
+ */
 export async function refreshAuthOwnedFields(db: Kysely<Database>, userId: string): Promise<void> {
   await sql`
     update public.users u
        set email = a.email,
            email_verified = a.email_confirmed_at is not null,
-           display_name = coalesce(u.display_name, a.raw_user_meta_data ->> 'display_name', a.raw_user_meta_data ->> 'full_name', a.raw_user_meta_data ->> 'name'),
-           avatar_url = coalesce(u.avatar_url, a.raw_user_meta_data ->> 'avatar_url')
+           display_name = coalesce(u.display_name, public.auth_display_name(a.raw_user_meta_data)),
+           avatar_url = coalesce(u.avatar_url, public.auth_avatar_url(a.raw_user_meta_data))
       from auth.users a
      where a.id = u.id and u.id = ${userId}::uuid
        and (u.email is distinct from a.email
             or u.email_verified is distinct from (a.email_confirmed_at is not null)
-            or (u.display_name is null and coalesce(a.raw_user_meta_data ->> 'display_name', a.raw_user_meta_data ->> 'full_name', a.raw_user_meta_data ->> 'name') is not null)
-            or (u.avatar_url is null and a.raw_user_meta_data ->> 'avatar_url' is not null))`.execute(db);
+            or (u.display_name is null and public.auth_display_name(a.raw_user_meta_data) is not null)
+            or (u.avatar_url is null and public.auth_avatar_url(a.raw_user_meta_data) is not null))`.execute(db);
 }
