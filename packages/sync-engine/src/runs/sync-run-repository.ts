@@ -124,8 +124,7 @@ export function createSyncRunRepository(deps: { db: Kysely<Database>; redis?: Re
         await sql`
           update sync_logs
              set status = 'failed', finished_at = now(), error_code = ${failure.code}, error_message = ${message},
-                 stats = case when ${failure.stats ? JSON.stringify(failure.stats) : null}::jsonb is null then stats
-                              else ${failure.stats ? JSON.stringify(failure.stats) : null}::jsonb end
+                 stats = coalesce(${failure.stats ? JSON.stringify(failure.stats) : null}::jsonb, stats)
            where id = ${run.syncId} and status in ('queued', 'running')
         `.execute(trx);
         await sql`
