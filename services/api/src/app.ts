@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -9,6 +8,7 @@ import { registerApiDocs } from './plugins/api-docs.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
 import { bullBoardPlugin } from './plugins/bull-board.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { frameworkErrors, installProblemErrors } from './plugins/problem-errors.ts';
 import { ProblemError } from './problem.ts';
 import { coalescingRedisStore } from './rate-limit/coalescing-redis-store.ts';
@@ -48,7 +48,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(helmet, { global: true });
+  await app.register(securityHeadersPlugin);
   await app.register(metricsPlugin, { queues: deps.queues });
   if (options.docs !== false) await registerApiDocs(app);
   await app.register(authenticationPlugin, { verifyToken: createTokenVerifier(deps.config.jwt) });

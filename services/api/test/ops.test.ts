@@ -23,7 +23,12 @@ describe('ops routes', () => {
     expect(health.headers['x-request-id']).toBe('req-123');
     expect(health.headers['x-content-type-options']).toBe('nosniff');
     expect(health.headers['strict-transport-security']).toBeDefined();
-    expect(health.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(health.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(health.headers['x-frame-options']).toBe('DENY');
+    expect(health.headers['cache-control']).toBe('no-store');
+    // HTML-only headers stay off JSON responses.
+    expect(health.headers['x-dns-prefetch-control']).toBeUndefined();
+    expect(health.headers['cross-origin-opener-policy']).toBeUndefined();
     const ready = await h.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', postgres: true, redis: true });
@@ -57,6 +62,9 @@ describe('ops routes', () => {
     const docs = await h.app.inject({ method: 'GET', url: '/docs/' });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
+    // A page, not API JSON: swagger-ui's own CSP, not the API's default-src 'none' (which would blank it).
+    expect(docs.headers['content-security-policy']).not.toContain("default-src 'none'");
+    expect(docs.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 
   it('refuses bodies over the limit with 413 problem+json', async () => {
@@ -84,6 +92,8 @@ describe('Bull Board', () => {
     expect((await h.app.inject({ method: 'GET', url: '/admin/queues/api/queues' })).statusCode).toBe(401);
     expect((await h.app.inject({ method: 'GET', url: '/admin/queues', headers: basic(BOARD.user, 'wrong') })).statusCode).toBe(401);
     const page = await h.app.inject({ method: 'GET', url: '/admin/queues', headers: basic(BOARD.user, BOARD.password) });
+    expect(page.headers['content-security-policy']).toBeUndefined();
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('/admin/queues');
 

@@ -18,7 +18,7 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
       // swagger-ui sets its own CSP (staticCSP); helmet's would block its assets.
-      route.config = { ...(route.config ?? {}), helmet: { contentSecurityPolicy: false } } as typeof route.config;
+      route.config = { ...(route.config ?? {}), securityHeaders: 'page' };
     });
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   });
