@@ -67,9 +67,9 @@ async function runsOf(userId: string) {
 const settleAll = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
 const rejection = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? (r.reason as { status?: number; code?: string }) : undefined);
 
-function makeBatcher(options: { queues?: SyncQueues; logs?: LogCapture; enqueueTimeoutMs?: number } = {}) {
+function makeBatcher(options: { queues?: SyncQueues; logs?: LogCapture; enqueueTimeoutMs?: number; maxWaitMs?: number } = {}) {
   const log = createLogger({ name: 'batcher-test', level: 'debug', destination: options.logs ?? new LogCapture() });
-  return createSyncRequestBatcher({ db: database.db, queues: options.queues ?? queues, log, enqueueTimeoutMs: options.enqueueTimeoutMs ?? 1_500, maxBatch: 64, maxWaitMs: 2 });
+  return createSyncRequestBatcher({ db: database.db, queues: options.queues ?? queues, log, enqueueTimeoutMs: options.enqueueTimeoutMs ?? 1_500, maxBatch: 64, maxWaitMs: options.maxWaitMs ?? 2 });
 }
 
 describe('createSyncRequestBatcher', () => {
@@ -173,6 +173,25 @@ describe('createSyncRequestBatcher', () => {
       ['failed', 'queue_unavailable'],
       ['failed', 'queue_unavailable'],
     ]);
+  });
+
+  it('pipelines: the next batch is committed while the previous one still waits on Redis', async () => {
+    const first = await createUser(['steam']);
+    const second = await createUser(['steam']);
+    // Redis never answers: the first batch's addBulk holds the enqueue stage until its deadline. A
+    // wait cap far beyond that deadline: only pipelining, not the cap, can let the second INSERT go.
+    const batcher = makeBatcher({ queues: unreachableQueues, enqueueTimeoutMs: 1_000, maxWaitMs: 10_000 });
+    const firstResult = batcher.request({ userId: first, platform: 'steam', mode: 'incremental' });
+    await expect.poll(async () => (await runsOf(first)).length, { timeout: 500, interval: 10 }).toBe(1);
+    const startedAt = performance.now();
+    const secondResult = batcher.request({ userId: second, platform: 'steam', mode: 'incremental' });
+    // Committed long before the first addBulk's 1 s deadline: the INSERT stage did not wait for it.
+    await expect.poll(async () => (await runsOf(second)).length, { timeout: 500, interval: 10 }).toBe(1);
+    expect(performance.now() - startedAt).toBeLessThan(500);
+    const results = await settleAll([firstResult, secondResult]);
+    await batcher.close();
+    for (const result of results) expect(rejection(result)).toMatchObject({ status: 503, code: 'queue_unavailable' });
+    expect([...(await runsOf(first)), ...(await runsOf(second))].map((r) => r.status)).toEqual(['failed', 'failed']);
   });
 
   it('fails only the runs of the queue whose addBulk failed', async () => {
