@@ -16,7 +16,8 @@ export interface CpuGroups {
 /** Label → pid → CPU ms used so far. */
 export type CpuSnapshot = Record<string, Map<number, number>>;
 
-function cpuMsOf(pid: number): number {
+/** CPU ms (user + system) a process has used so far; 0 once it has exited. */
+export function cpuMsOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm may contain spaces or parentheses; the fields after it start past the last ')'.

@@ -1,5 +1,5 @@
 export interface BatchStageOptions<T> {
-  /** Handles one batch and settles its items' callers itself; a throw is logged by the caller's `onError`. */
+  /** Handles one batch and settles its items' callers itself; a throw goes to `onError`. */
   run: (batch: T[]) => Promise<void>;
   /** Items per batch at most. */
   maxBatch: number;

@@ -48,7 +48,7 @@ interface CreatedRun {
   syncId: string;
 }
 
-type InsertedRow = { id: string; user_id: string; platform_id: number };
+export type InsertedRow = { id: string; user_id: string; platform_id: number };
 
 const entryKey = (userId: string, platformId: number) => `${userId.toLowerCase()}:${platformId}`;
 
@@ -58,16 +58,16 @@ const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 /**
  * Coalesces concurrent `POST /sync` accepts: one multi-row INSERT (linked-account check included)
  * and one `addBulk` per platform queue for many requests, instead of a Postgres commit and a Redis
- * script per request. On this machine a statement costs Postgres ≈ 0.4 ms of CPU before its first
- * row and ≈ 45 µs per row after it (pg backend CPU from /proc over 6,000 rows in batches of
- * 1/5/15/50), so batch size is what decides the accept path's cost.
+ * script per request. Postgres pays most of a small statement's cost before its first row (here
+ * ≈ 0.5 ms of backend CPU per statement, ≈ 50 µs per row after it: `npm run bench
+ * sync-request-insert`), so batch size is what decides the accept path's cost.
  *
  * Two stages, each a group commit (batch-stage.ts): the INSERT stage and the enqueue stage. While
- * one batch's jobs go to Redis, the next batch's rows go to Postgres, so neither server idles
- * waiting for the other and the API is not left with nothing to do between round trips. A request
- * resolves only once its run is committed AND its job is in Redis. `maxWaitMs` bounds the wait
- * behind a slow round trip (a Redis outage takes up to `enqueueTimeoutMs`), which keeps a 503
- * inside the contract's 2 s. Requests the INSERT did not return (account not linked, or a live run
+ * one batch's jobs go to Redis, the next batch's rows go to Postgres: a batch's Redis round trip
+ * does not hold back the next batch's INSERT (nor, in an outage, its 503). A request resolves
+ * only once its run is committed AND its job is in Redis. `maxWaitMs` bounds the wait behind a
+ * slow round trip (a Redis outage takes up to `enqueueTimeoutMs`), which keeps a 503 inside the
+ * contract's 2 s. Requests the INSERT did not return (account not linked, or a live run
  * already exists) take the per-request path, which answers 409 or deduplicates and re-enqueues.
  */
 export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequestBatcher {
@@ -180,7 +180,7 @@ function settle(entry: BatchEntry, result: SyncRequestResult): void {
  * in key order so that two batches racing for the same keys cannot deadlock on the partial unique
  * index `sync_logs_one_live_run_idx`; conflicting and unlinked requests get no row back.
  */
-async function insertQueuedRuns(db: Kysely<Database>, inputs: SyncRequestInput[]): Promise<InsertedRow[]> {
+export async function insertQueuedRuns(db: Kysely<Database>, inputs: SyncRequestInput[]): Promise<InsertedRow[]> {
   const { rows } = await sql<InsertedRow>`
     insert into sync_logs (user_id, platform_id, mode)
     select r.user_id, r.platform_id, r.mode
