@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHarness, JWT_SECRET, type ApiHarness } from './support/api-harness.ts';
@@ -46,6 +46,12 @@ const hs256 = (claims: Record<string, unknown>, secret: string | Uint8Array = JW
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .sign(typeof secret === 'string' ? new TextEncoder().encode(secret) : secret);
 
+/** A token signed with the right secret over whatever segments are given (well-formed or not). */
+const signedSegments = (header: string, payload: string) => {
+  const input = `${header}.${payload}`;
+  return `${input}.${createHmac('sha256', JWT_SECRET).update(input).digest('base64url')}`;
+};
+
 const BAD_TOKENS: TokenCase[] = [
   { name: 'garbage', code: 'invalid_token', token: async () => 'not-a-jwt' },
   { name: 'three garbage segments', code: 'invalid_token', token: async () => 'aaa.bbb.ccc' },
@@ -54,6 +60,13 @@ const BAD_TOKENS: TokenCase[] = [
   { name: 'no exp', code: 'invalid_token', token: () => hs256({ sub: userId, aud: 'authenticated' }) },
   { name: 'not yet valid (nbf)', code: 'invalid_token', token: () => hs256({ sub: userId, aud: 'authenticated', exp: now() + 7200, nbf: now() + 3600 }) },
   { name: 'sub not a uuid', code: 'invalid_token', token: () => hs256({ sub: 'admin', aud: 'authenticated', exp: now() + 3600 }) },
+  {
+    name: 'rightly signed, with a crit header',
+    code: 'invalid_token',
+    token: async () => signedSegments(b64({ alg: 'HS256', typ: 'JWT', crit: ['exp'] }), b64({ sub: userId, aud: 'authenticated', role: 'authenticated', exp: now() + 3600 })),
+  },
+  { name: 'rightly signed, payload not JSON', code: 'invalid_token', token: async () => signedSegments(b64({ alg: 'HS256', typ: 'JWT' }), Buffer.from('{"sub":').toString('base64url')) },
+  { name: 'four segments', code: 'invalid_token', token: async () => `${await hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600 })}.extra` },
   { name: 'signed with another secret', code: 'invalid_token', token: () => hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600 }, 'another-secret-another-secret-another!!') },
   {
     name: 'alg none',

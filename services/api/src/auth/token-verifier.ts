@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { ProblemError } from '../problem.ts';
 import { createHs256Verifier, Hs256VerifyError } from './hs256-verify.ts';
@@ -37,13 +37,33 @@ const claimsSchema = z.object({
   app_metadata: z.object({ role: z.string().optional() }).loose().optional(),
 });
 
+type Claims = z.output<typeof claimsSchema>;
+
+/**
+ * The protected header's `alg`, which picks the key. An issuer signs every token with the same
+ * header, so each distinct header segment is decoded once (jose's decodeProtectedHeader checks
+ * the shape); bounded, so ever-new headers only empty the cache.
+ */
+function createAlgReader(maxEntries = 64): (token: string) => string | undefined {
+  const algBySegment = new Map<string, string | undefined>();
+  return (token) => {
+    const segment = token.slice(0, token.indexOf('.'));
+    if (algBySegment.has(segment)) return algBySegment.get(segment);
+    const { alg } = decodeProtectedHeader(token);
+    if (algBySegment.size >= maxEntries) algBySegment.clear();
+    algBySegment.set(segment, alg);
+    return alg;
+  };
+}
+
 const invalid = (detail = 'The access token is invalid') => new ProblemError(401, 'invalid_token', detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   if (!options.secret && !options.jwksUrl) throw new Error('a JWT secret or a JWKS URL is required');
   const verifyHs256 = options.secret
-    ? createHs256Verifier({ secret: options.secret, audience: options.audience, issuer: options.issuer, clockToleranceS: 5 })
+    ? createHs256Verifier({ secret: options.secret, audience: options.audience, issuer: options.issuer, clockToleranceS: 5, claims: claimsSchema })
     : undefined;
+  const algOf = createAlgReader();
   // jose caches the fetched set and refetches on an unknown kid (at most once per cooldown).
   const jwks: JWTVerifyGetKey | undefined = options.jwksUrl
     ? createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
@@ -58,16 +78,20 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return async function verifyToken(token: string): Promise<AuthUser> {
     let alg: string | undefined;
     try {
-      alg = decodeProtectedHeader(token).alg;
+      alg = algOf(token);
     } catch {
       throw invalid('The access token is malformed');
     }
-    let payload: JWTPayload;
+    let claims: Claims;
     try {
       if (alg && SYMMETRIC_ALGS.includes(alg) && verifyHs256) {
-        payload = verifyHs256(token);
+        // Registered and application claims checked in the same pass.
+        claims = verifyHs256(token);
       } else if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
-        ({ payload } = await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC_ALGS }));
+        const { payload } = await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC_ALGS });
+        const parsed = claimsSchema.safeParse(payload);
+        if (!parsed.success) throw invalid('The access token has no valid subject');
+        claims = parsed.data;
       } else {
         throw invalid('The access token uses an algorithm this server does not accept');
       }
@@ -82,14 +106,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
       throw invalid();
     }
-    const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) throw invalid('The access token has no valid subject');
-    const role = claims.data.role ?? '';
+    const role = claims.role ?? '';
     return {
-      id: claims.data.sub,
+      id: claims.sub,
       role,
-      email: claims.data.email ?? null,
-      isAdmin: role === 'service_role' || claims.data.app_metadata?.role === 'admin',
+      email: claims.email ?? null,
+      isAdmin: role === 'service_role' || claims.app_metadata?.role === 'admin',
     };
   };
 }
