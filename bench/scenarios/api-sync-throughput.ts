@@ -236,8 +236,8 @@ const scenario: BenchScenario = {
       // The API's inserts wake autovacuum on sync_logs; left alone it lands in whichever run comes
       // next, often the bare route's. Vacuumed here instead, between runs, outside every timed window.
       const vacuumSyncLogs = () => sql`vacuum analyze sync_logs`.execute(database.db);
-      // The bare route keeps getting faster for ~30k requests (V8 tiering, heap sizing); it needs no
-      // users, so it is warmed to its steady state rather than flattered by a short warm-up.
+      // The bare route's rate kept rising through its first ~30k requests here; it needs no users,
+      // so it is warmed to its steady state — a short warm-up flattered the API's ratio.
       await fire({ url: bareUrl, amount: BARE_WARM_UP, cpuGroups: bareCpu });
       await fire({ url: apiUrl, amount: warm, tokens: tokens.slice(0, warm), cpuGroups: apiCpu });
       await vacuumSyncLogs();
