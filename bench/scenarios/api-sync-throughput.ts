@@ -46,8 +46,11 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'bench-jwt-secret-bench-jwt-secret-123456';
 const CONNECTIONS = 50;
-/** Measured rounds (one run per side each, ABBA order); medians are reported. */
-const ROUNDS = 4;
+/**
+ * Measured rounds (one run per side each, ABBA order); medians are reported. Many short rounds:
+ * the machine's speed swings within seconds, and a median over more pairs is steadier.
+ */
+const ROUNDS = 10;
 /** Requests that bring the bare route to its steady rate (measured: its rate stops rising by ~30k). */
 const BARE_WARM_UP = 40_000;
 
@@ -109,21 +112,20 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** autocannon's result plus our own clock: first request sent → last response received. */
+/** autocannon's result plus our own clock: when each response arrived. */
 interface FireResult extends AutocannonResult {
-  elapsedMs: number;
   responses: number;
+  /** performance.now() of every response, in arrival order. */
+  responseTimes: number[];
   /** CPU ms each process group used during the run. */
   cpu: Record<string, number>;
 }
 
 function fire(options: { url: string; amount: number; tokens?: string[]; cpuGroups: CpuGroups }): Promise<FireResult> {
   let next = 0;
-  let responses = 0;
-  let lastResponseAt = 0;
+  const responseTimes: number[] = [];
   return new Promise((resolve, reject) => {
     const cpuBefore = cpuSnapshot(options.cpuGroups);
-    const startedAt = performance.now();
     const instance = autocannon(
       {
         url: options.url,
@@ -143,18 +145,25 @@ function fire(options: { url: string; amount: number; tokens?: string[]; cpuGrou
         ],
       },
       (error, result) =>
-        error ? reject(error) : resolve({ ...result, elapsedMs: lastResponseAt - startedAt, responses, cpu: cpuDelta(cpuBefore, cpuSnapshot(options.cpuGroups)) }),
+        error
+          ? reject(error)
+          : resolve({ ...result, responses: responseTimes.length, responseTimes, cpu: cpuDelta(cpuBefore, cpuSnapshot(options.cpuGroups)) }),
     );
     instance.on('response', () => {
-      responses++;
-      lastResponseAt = performance.now();
+      responseTimes.push(performance.now());
     });
   });
 }
 
 // autocannon reports only on its 1 s tick, so its own duration (and requests.average) is rounded
-// up to whole seconds: ±25 % on a 4 s run. Our clock stops at the last response.
-const reqPerSecond = (r: FireResult) => r.responses / (r.elapsedMs / 1000);
+// up to whole seconds. Our own clock, over the middle 90 % of the responses: opening 50
+// connections and draining the last ones cost the same time on both sides, which would weigh
+// more on the shorter (faster) run and so flatter the slower side.
+const reqPerSecond = (r: FireResult) => {
+  const first = Math.floor(r.responseTimes.length * 0.05);
+  const last = Math.ceil(r.responseTimes.length * 0.95) - 1;
+  return (last - first) / ((r.responseTimes[last]! - r.responseTimes[first]!) / 1000);
+};
 
 /** The run whose req/s is the median (lower median for an even count), reported as a whole. */
 function medianRun(runs: FireResult[]): FireResult {
