@@ -23,7 +23,7 @@ export {
 export { createRedisTokenBucket, type RateLimiter } from './rate-limit/redis-token-bucket.ts';
 export { decideFailure, type FailureDecision } from './runner/failure-policy.ts';
 export { createSyncWorker, type SyncWorker, type SyncWorkerOptions } from './runner/sync-worker.ts';
-export { credentialsAssociatedData, loadAccount } from './runs/load-account.ts';
+export { loadAccount } from './runs/load-account.ts';
 export { createSyncRunRepository, type StartOutcome, type SyncRunKey, type SyncRunRepository } from './runs/sync-run-repository.ts';
 export { SyncJobError } from './sync-job-error.ts';
 export { dedupeBy } from './write/dedupe.ts';

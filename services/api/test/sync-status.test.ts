@@ -2,8 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishSyncEvent } from '@ach/queue';
-import { createRedisConnection } from '@ach/queue';
+import { createRedisConnection, publishSyncEvent } from '@ach/queue';
 import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
 
 let h: ApiHarness;

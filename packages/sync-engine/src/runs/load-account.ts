@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely';
 import { PLATFORM_IDS, type Database, type Platform } from '@ach/db';
-import type { CredentialCipher } from '@ach/crypto';
+import { credentialsAssociatedData, type CredentialCipher } from '@ach/crypto';
 import type { AdapterAccount } from '../adapter/platform-adapter.ts';
 import { SyncJobError } from '../sync-job-error.ts';
-
-/** Associated data binding a sealed credential to its row: a ciphertext copied to another user fails to open. */
-export const credentialsAssociatedData = (userId: string, platform: Platform) => `${userId}:${platform}`;
 
 /**
  * The linked account as the adapter sees it. Credentials are opened only when the adapter asks

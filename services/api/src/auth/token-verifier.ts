@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { ProblemError } from '../problem.ts';
 import { createHs256Verifier, Hs256VerifyError } from './hs256-verify.ts';
@@ -39,17 +39,21 @@ const claimsSchema = z.object({
 
 type Claims = z.output<typeof claimsSchema>;
 
+/** No `crit` extensions are understood here, so a token that names one is refused (RFC 7515 §4.1.11). */
+const headerSchema = z.object({ alg: z.string(), crit: z.undefined().optional() }).loose();
+
 /**
- * The protected header's `alg`, which picks the key. An issuer signs every token with the same
- * header, so each distinct header segment is decoded once (jose's decodeProtectedHeader checks
- * the shape); bounded, so ever-new headers only empty the cache.
+ * The protected header's `alg`, which picks the key, checked once per distinct header segment:
+ * an issuer signs every token with the same header. Bounded, so ever-new headers only empty the
+ * cache. Throws on a header that is not base64url JSON of that shape.
  */
-function createAlgReader(maxEntries = 64): (token: string) => string | undefined {
-  const algBySegment = new Map<string, string | undefined>();
+function createAlgReader(maxEntries = 64): (token: string) => string {
+  const algBySegment = new Map<string, string>();
   return (token) => {
     const segment = token.slice(0, token.indexOf('.'));
-    if (algBySegment.has(segment)) return algBySegment.get(segment);
-    const { alg } = decodeProtectedHeader(token);
+    const known = algBySegment.get(segment);
+    if (known !== undefined) return known;
+    const { alg } = headerSchema.parse(JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')));
     if (algBySegment.size >= maxEntries) algBySegment.clear();
     algBySegment.set(segment, alg);
     return alg;
@@ -76,7 +80,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 
   return async function verifyToken(token: string): Promise<AuthUser> {
-    let alg: string | undefined;
+    let alg: string;
     try {
       alg = algOf(token);
     } catch {
@@ -84,10 +88,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     let claims: Claims;
     try {
-      if (alg && SYMMETRIC_ALGS.includes(alg) && verifyHs256) {
+      if (SYMMETRIC_ALGS.includes(alg) && verifyHs256) {
         // Registered and application claims checked in the same pass.
         claims = verifyHs256(token);
-      } else if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
+      } else if (ASYMMETRIC_ALGS.includes(alg) && jwks) {
         const { payload } = await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC_ALGS });
         const parsed = claimsSchema.safeParse(payload);
         if (!parsed.success) throw invalid('The access token has no valid subject');

@@ -1,4 +1,4 @@
-
+import type { SteamAccountInput } from '@ach/platform-clients';
 /** What a platform says about the account a user just proved they own. */
 export interface LinkedAccount {
   externalAccountId: string;
@@ -10,8 +10,6 @@ export interface LinkedAccount {
   refreshExpiresAt?: Date | string | null;
 }
 
-export type SteamLinkInput = { steamId: string } | { vanity: string };
-
 /**
  * The platform link functions the accounts routes call; they throw `PlatformError` on refusal.
  * Injected so the app is built against the real clients in production and the sandbox in tests.
@@ -19,6 +17,6 @@ export type SteamLinkInput = { steamId: string } | { vanity: string };
 export interface AccountLinking {
   psn(input: { npsso: string }): Promise<LinkedAccount>;
   xbox(input: { refreshToken: string }): Promise<LinkedAccount>;
-  steam(input: SteamLinkInput): Promise<LinkedAccount>;
+  steam(input: SteamAccountInput): Promise<LinkedAccount>;
 }
 

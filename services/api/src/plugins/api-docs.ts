@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
+import { usePageHeaders } from './security-headers.ts';
 
 /** OpenAPI document built from the routes' zod schemas; served at /openapi.json, UI at /docs. */
 export async function registerApiDocs(app: FastifyInstance): Promise<void> {
@@ -16,10 +17,8 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
     transform: createJsonSchemaTransform({ skipList: ['/docs', '/docs/', '/docs/*', '/docs/json', '/docs/yaml', '/docs/static/*', '/openapi.json'] }),
   });
   await app.register(async (docs) => {
-    docs.addHook('onRoute', (route) => {
-      // swagger-ui sets its own CSP (staticCSP); helmet's would block its assets.
-      route.config = { ...(route.config ?? {}), securityHeaders: 'page' };
-    });
+    // swagger-ui sets its own CSP (staticCSP); the API's would block its assets.
+    usePageHeaders(docs);
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

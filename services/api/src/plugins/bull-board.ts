@@ -1,14 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { secretsEqual } from '@ach/crypto';
 import { PLATFORMS } from '@ach/db';
 import type { SyncQueues } from '@ach/queue';
+import { usePageHeaders } from './security-headers.ts';
 
 export const BULL_BOARD_PREFIX = '/admin/queues';
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 function basicAuthMatches(header: string | undefined, user: string, password: string): boolean {
   if (!header?.startsWith('Basic ')) return false;
@@ -16,8 +15,8 @@ function basicAuthMatches(header: string | undefined, user: string, password: st
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
   // Both compared, always, in constant time: no early exit tells which half was wrong.
-  const userOk = timingSafeEqual(digest(decoded.slice(0, colon)), digest(user));
-  const passwordOk = timingSafeEqual(digest(decoded.slice(colon + 1)), digest(password));
+  const userOk = secretsEqual(decoded.slice(0, colon), user);
+  const passwordOk = secretsEqual(decoded.slice(colon + 1), password);
   return userOk && passwordOk;
 }
 
@@ -35,10 +34,8 @@ export const bullBoardPlugin: FastifyPluginAsync<{ queues: SyncQueues; user: str
     options: { uiConfig: { boardTitle: 'achievement-sync' } },
   });
 
-  app.addHook('onRoute', (route) => {
-    // The board's page runs inline scripts; the API's strict CSP would blank it.
-    route.config = { ...(route.config ?? {}), securityHeaders: 'page' };
-  });
+  // The board's page runs inline scripts; the API's strict CSP would blank it.
+  usePageHeaders(app);
   app.addHook('onRequest', async (request, reply) => {
     if (!basicAuthMatches(request.headers.authorization, options.user, options.password)) {
       return reply

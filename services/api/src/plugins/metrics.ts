@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry } from 'prom-client';
 import { PLATFORMS } from '@ach/db';
 import type { SyncQueues } from '@ach/queue';
+import { withinDeadline } from '../within-deadline.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,9 +19,8 @@ const QUEUE_COUNT_TIMEOUT_MS = 1_000;
  * scrape, not polled, and a scrape never waits on an unreachable Redis for more than a second.
  */
 export const metricsPlugin = fp(
-  async (app: FastifyInstance, options: { queues: SyncQueues; defaultMetrics?: boolean }) => {
+  async (app: FastifyInstance, options: { queues: SyncQueues }) => {
     const registry = new Registry();
-    if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
 
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
@@ -40,19 +40,11 @@ export const metricsPlugin = fp(
         await Promise.all(
           PLATFORMS.map(async (platform) => {
             const queue = options.queues[platform];
-            let timer: NodeJS.Timeout | undefined;
             try {
-              const counts = await Promise.race([
-                queue.getJobCounts(...QUEUE_STATES),
-                new Promise<never>((_, reject) => {
-                  timer = setTimeout(() => reject(new Error('timeout')), QUEUE_COUNT_TIMEOUT_MS);
-                }),
-              ]);
+              const counts = await withinDeadline(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS);
               for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
             } catch {
               // Redis away: the series disappear for this scrape, which alerting reads as "unknown".
-            } finally {
-              clearTimeout(timer);
             }
           }),
         );

@@ -39,7 +39,7 @@ const PAGE_HEADERS: HelmetOptions = { contentSecurityPolicy: false };
  * every response, so they are computed once here. (@fastify/helmet rebuilds the helmet middleware
  * and sets each header through res.setHeader on every request.)
  */
-export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: string | number | readonly string[]) => {
@@ -51,6 +51,13 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
   };
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
   return headers;
+}
+
+/** Marks every route registered in this scope (and its children) as a page. */
+export function usePageHeaders(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), securityHeaders: 'page' };
+  });
 }
 
 export const securityHeadersPlugin = fp(

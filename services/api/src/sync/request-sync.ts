@@ -3,6 +3,7 @@ import { PLATFORM_IDS, type Database, type Platform, type SyncMode, type SyncSta
 import { enqueueSync, type SyncQueues } from '@ach/queue';
 import type { Logger } from '@ach/observability';
 import { ProblemError } from '../problem.ts';
+import { withinDeadline } from '../within-deadline.ts';
 
 export interface SyncRequestResult {
   syncId: string;
@@ -51,23 +52,8 @@ async function findLiveRun(db: Kysely<Database>, userId: string, platformId: num
   return rows[0];
 }
 
-export class EnqueueTimeout extends Error {}
-
-/** queue.add / addBulk wait for a reconnect rather than failing; our own deadline keeps a request bounded. */
-export async function withinDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EnqueueTimeout(`enqueue took longer than ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function enqueueWithin(deps: RequestSyncDeps, job: Parameters<typeof enqueueSync>[1]): Promise<void> {
-  await withinDeadline(enqueueSync(deps.queues, job), deps.enqueueTimeoutMs);
+  await withinDeadline(enqueueSync(deps.queues, job), deps.enqueueTimeoutMs, 'enqueue');
 }
 
 export const queueUnavailable = (cause: unknown) =>

@@ -3,7 +3,8 @@ import { PLATFORM_IDS, type Database, type Platform, type SyncMode } from '@ach/
 import { enqueueSyncBulk, SyncEnqueueError, type SyncJob, type SyncQueues } from '@ach/queue';
 import type { Logger } from '@ach/observability';
 import { createBatchStage } from './batch-stage.ts';
-import { markRunsQueueUnavailable, queueUnavailable, requestSync, withinDeadline, type SyncRequestResult } from './request-sync.ts';
+import { withinDeadline } from '../within-deadline.ts';
+import { markRunsQueueUnavailable, queueUnavailable, requestSync, type SyncRequestResult } from './request-sync.ts';
 
 export interface SyncRequestInput {
   userId: string;
@@ -48,7 +49,7 @@ interface CreatedRun {
   syncId: string;
 }
 
-export type InsertedRow = { id: string; user_id: string; platform_id: number };
+type InsertedRow = { id: string; user_id: string; platform_id: number };
 
 const entryKey = (userId: string, platformId: number) => `${userId.toLowerCase()}:${platformId}`;
 
@@ -73,7 +74,6 @@ const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequestBatcher {
   const maxBatch = deps.maxBatch ?? 64;
   const maxWaitMs = deps.maxWaitMs ?? 10;
-  const perRequest = { db: deps.db, queues: deps.queues, log: deps.log, enqueueTimeoutMs: deps.enqueueTimeoutMs };
   const perRequestRunning = new Set<Promise<void>>();
 
   const enqueueStage = createBatchStage<CreatedRun>({
@@ -122,7 +122,7 @@ export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequ
     // Not linked, or a live run exists: the per-request path answers 409, or finds the live run
     // (in a newer snapshot) and re-enqueues it.
     for (const entry of entries.values()) {
-      const settled: Promise<void> = requestSync(perRequest, entry.input).then(
+      const settled: Promise<void> = requestSync(deps, entry.input).then(
         (result) => settle(entry, result),
         (error: unknown) => rejectAll(entry, error),
       );
@@ -137,7 +137,7 @@ export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequ
     let failed: ReadonlySet<Platform> = new Set();
     let cause: unknown;
     try {
-      await withinDeadline(enqueueSyncBulk(deps.queues, jobs), deps.enqueueTimeoutMs);
+      await withinDeadline(enqueueSyncBulk(deps.queues, jobs), deps.enqueueTimeoutMs, 'enqueue');
     } catch (error) {
       cause = error;
       // A platform queue whose MULTI failed holds none of its jobs; after a timeout we cannot know.

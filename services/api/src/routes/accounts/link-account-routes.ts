@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { credentialsAssociatedData } from '@ach/crypto';
 import { PLATFORM_IDS, type Platform } from '@ach/db';
 import type { AppDeps } from '../../app-deps.ts';
 import type { LinkedAccount } from '../../linking/account-linking.ts';
@@ -41,7 +42,7 @@ export function registerLinkAccountRoutes(app: FastifyInstance, deps: AppDeps, o
   const returning = sql.join(ACCOUNT_COLUMNS.map((c) => sql.ref(c)));
 
   async function store(userId: string, platform: Platform, account: LinkedAccount): Promise<AccountRow> {
-    const sealed = account.credentials ? deps.cipher.sealJson(account.credentials, `${userId}:${platform}`) : undefined;
+    const sealed = account.credentials ? deps.cipher.sealJson(account.credentials, credentialsAssociatedData(userId, platform)) : undefined;
     const at = (value: Date | string | null | undefined) => (value ? new Date(value).toISOString() : null);
     try {
       const { rows } = await sql<AccountRow>`

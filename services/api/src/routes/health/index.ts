@@ -2,20 +2,15 @@ import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app-deps.ts';
+import { withinDeadline } from '../../within-deadline.ts';
 
 const READY_TIMEOUT_MS = 1_000;
 
-async function answersWithin(check: () => Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const answersWithin = (check: Promise<unknown>, ms: number): Promise<boolean> =>
+  withinDeadline(check, ms).then(
+    () => true,
+    () => false,
+  );
 
 const readySchema = z.object({ status: z.enum(['ready', 'unavailable']), postgres: z.boolean(), redis: z.boolean() });
 
@@ -29,8 +24,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
     schema: { tags: ['ops'], summary: 'Readiness: Postgres and Redis answer within 1 s', response: { 200: readySchema, 503: readySchema } },
   }, async (_request, reply) => {
     const [postgres, redis] = await Promise.all([
-      answersWithin(() => sql`select 1`.execute(deps.db), READY_TIMEOUT_MS),
-      answersWithin(() => deps.redis.ping(), READY_TIMEOUT_MS),
+      answersWithin(sql`select 1`.execute(deps.db), READY_TIMEOUT_MS),
+      answersWithin(deps.redis.ping(), READY_TIMEOUT_MS),
     ]);
     const ready = postgres && redis;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });

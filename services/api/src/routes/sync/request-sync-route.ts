@@ -5,35 +5,33 @@ import type { AppDeps } from '../../app-deps.ts';
 import { platformParams } from '../../platform-param.ts';
 import { ProblemError, problemSchema } from '../../problem.ts';
 import { createIdempotencyStore, requestFingerprint } from '../../sync/idempotency-store.ts';
-import type { SyncRequestResult } from '../../sync/request-sync.ts';
+import { queueUnavailable, type SyncRequestResult } from '../../sync/request-sync.ts';
 import { createSyncRequestBatcher } from '../../sync/sync-request-batcher.ts';
+import { syncRunSchema } from '../../sync/sync-run-view.ts';
 
 const bodySchema = z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental') }).nullable().optional();
 const headersSchema = z.looseObject({ 'idempotency-key': z.string().min(1).max(255).optional() });
 const acceptedSchema = z.object({
   syncId: z.uuid(),
-  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  status: syncRunSchema.shape.status,
   deduplicated: z.boolean(),
 });
 
 export interface RequestSyncRouteOptions {
   enqueueTimeoutMs: number;
   rateLimit: { max: number; timeWindow: number };
-  /** Request coalescing: requests per batch at most, and how long one may wait while a batch is in flight. */
-  batch?: { maxBatch?: number; maxWaitMs?: number };
 }
 
 /** POST /sync/:platform — queue a run (or return the live one), answer 202 fast, never lose it. */
 export function registerRequestSyncRoute(app: FastifyInstance, deps: AppDeps, options: RequestSyncRouteOptions): void {
   const idempotency = createIdempotencyStore(deps.redis, deps.config.queuePrefix);
   // Concurrent accepts share one INSERT and one addBulk per queue (see sync-request-batcher.ts).
-  const batcher = createSyncRequestBatcher({ db: deps.db, queues: deps.queues, log: deps.log, enqueueTimeoutMs: options.enqueueTimeoutMs, ...options.batch });
+  const batcher = createSyncRequestBatcher({ db: deps.db, queues: deps.queues, log: deps.log, enqueueTimeoutMs: options.enqueueTimeoutMs });
   app.addHook('onClose', async () => {
     await batcher.close();
   });
 
-  const unavailable = (cause: unknown) =>
-    new ProblemError(503, 'queue_unavailable', 'The sync queue is unreachable; try again shortly', { headers: { 'retry-after': '5' }, cause });
+  const keyReused = () => new ProblemError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
 
   app.withTypeProvider<ZodTypeProvider>().post('/sync/:platform', {
     config: { rateLimit: options.rateLimit },
@@ -52,16 +50,14 @@ export function registerRequestSyncRoute(app: FastifyInstance, deps: AppDeps, op
     const key = request.headers['idempotency-key'];
     const userId = request.auth.id;
 
-    let fingerprint: string | undefined;
+    // Without a key: accept. With one: replay the first answer for the same request, refuse another.
+    const fingerprint = key ? requestFingerprint('POST', `/sync/${platform}`, { mode }) : undefined;
     if (key) {
-      fingerprint = requestFingerprint('POST', `/sync/${platform}`, { mode });
       const stored = await idempotency.get(userId, key).catch((error: unknown) => {
-        throw unavailable(error);
+        throw queueUnavailable(error);
       });
       if (stored) {
-        if (stored.fingerprint !== fingerprint) {
-          throw new ProblemError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
-        }
+        if (stored.fingerprint !== fingerprint) throw keyReused();
         return reply.code(202).header('idempotent-replayed', 'true').send(stored.body as SyncRequestResult);
       }
     }
@@ -72,9 +68,7 @@ export function registerRequestSyncRoute(app: FastifyInstance, deps: AppDeps, op
         request.log.warn({ err: error }, 'idempotency key not stored');
         return undefined;
       });
-      if (first && first.fingerprint !== fingerprint) {
-        throw new ProblemError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
-      }
+      if (first && first.fingerprint !== fingerprint) throw keyReused();
       if (first) return reply.code(202).send(first.body as SyncRequestResult);
     }
     return reply.code(202).send(result);

@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { secretsEqual } from '@ach/crypto';
 import type { AppDeps } from '../../app-deps.ts';
 import { ProblemError, problemSchema } from '../../problem.ts';
 import { createUserProfileEnsurer, refreshAuthOwnedFields, type UserProfileRow } from '../../users/ensure-user-profile.ts';
@@ -59,13 +59,6 @@ export const userRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
   });
 };
 
-function sameSecret(given: string, expected: string): boolean {
-  // Hash first: timingSafeEqual needs equal lengths, and the length must not leak either.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 function presentedSecret(request: FastifyRequest): string | undefined {
   const header = request.headers['x-webhook-secret'];
   if (typeof header === 'string' && header) return header;
@@ -84,7 +77,7 @@ export const authWebhookRoutes: FastifyPluginAsync<{ deps: AppDeps; secret: stri
   const ensureUserProfile = createUserProfileEnsurer(deps.db);
   app.addHook('onRequest', async (request) => {
     const given = presentedSecret(request);
-    if (!given || !sameSecret(given, secret)) {
+    if (!given || !secretsEqual(given, secret)) {
       throw new ProblemError(401, 'invalid_webhook_secret', 'Missing or wrong webhook secret');
     }
   });
