@@ -111,6 +111,9 @@ describe('GET /sync/:platform/events (SSE)', () => {
     const response = await fetch(`http://127.0.0.1:${port}/sync/steam/events`, { headers: await h.bearer(user) });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
 
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -94,12 +95,14 @@ export function registerSyncEventsRoute(app: FastifyInstance, deps: AppDeps, opt
 
     reply.hijack();
     const raw = reply.raw;
+    // A hijacked reply bypasses Fastify's header writing: carry over what the onRequest hooks set
+    // (request id, security headers), then the stream's own.
     raw.writeHead(200, {
+      ...(reply.getHeaders() as OutgoingHttpHeaders),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
-      'x-request-id': String(request.id),
     });
 
     let closed = false;
