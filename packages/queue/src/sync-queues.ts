@@ -25,7 +25,8 @@ export async function enqueueSync(queues: SyncQueues, job: SyncJob): Promise<voi
 
 /**
  * Many syncs, one Redis round trip per platform queue (`addBulk` is a single MULTI, so a queue's
- * jobs go in together or not at all). Job id = sync id, as in `enqueueSync`. Rejects with the
+ * jobs go in together or not at all). Job id = sync id, as in `enqueueSync`; the queue's
+ * defaultJobOptions (SYNC_JOB_OPTIONS) apply, as they do to `add`. Rejects with the
  * platforms whose jobs could not be added, so a caller can fail exactly those runs.
  */
 export async function enqueueSyncBulk(queues: SyncQueues, jobs: readonly SyncJob[]): Promise<void> {
@@ -38,7 +39,7 @@ export async function enqueueSyncBulk(queues: SyncQueues, jobs: readonly SyncJob
   }
   const results = await Promise.allSettled(
     [...byPlatform].map(([platform, list]) =>
-      queues[platform].addBulk(list.map((data) => ({ name: SYNC_JOB_NAME, data, opts: { ...SYNC_JOB_OPTIONS, jobId: data.syncId } }))),
+      queues[platform].addBulk(list.map((data) => ({ name: SYNC_JOB_NAME, data, opts: { jobId: data.syncId } }))),
     ),
   );
   const failed = [...byPlatform.keys()].filter((_, i) => results[i]!.status === 'rejected');

@@ -24,7 +24,7 @@ beforeAll(async () => {
   queue = createSyncQueue('steam', { connection: redis, prefix: r.prefix });
   const runs = createSyncRunRepository({ db: t.db, redis, queuePrefix: r.prefix, log });
   const engine = createSyncEngine({ db: t.db, adapter: platform.adapter, runs, log });
-  runner = createSyncWorker({ platform: 'steam', engine, runs, connection: redis, prefix: r.prefix, log, concurrency: 2 });
+  runner = createSyncWorker({ engine, runs, connection: redis, prefix: r.prefix, log, concurrency: 2 });
   platform.addGame('w1', 3);
   platform.addGame('w2', 3);
 });

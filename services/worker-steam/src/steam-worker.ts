@@ -42,7 +42,6 @@ export function createSteamWorker(deps: { env: SteamWorkerEnv; log: Logger; db: 
     batchMaxRows: env.SYNC_WRITE_BATCH_ROWS,
   });
   return createSyncWorker({
-    platform: 'steam',
     engine,
     runs,
     limiter,

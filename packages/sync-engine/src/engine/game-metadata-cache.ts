@@ -6,7 +6,6 @@ export const DEFAULT_METADATA_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** What the database already knows about a title's definitions. */
 export interface StoredMetadata {
-  fetchedAt: Date;
   achievementsTotal: number;
   achievementIds: Set<string>;
 }
@@ -29,26 +28,24 @@ export interface GameMetadataCache {
   stored(gameIds: string[]): void;
 }
 
-export function createGameMetadataCache(deps: { db: Kysely<Database>; platformId: PlatformId; ttlMs?: number; now?: () => number }): GameMetadataCache {
+export function createGameMetadataCache(deps: { db: Kysely<Database>; platformId: PlatformId; ttlMs?: number }): GameMetadataCache {
   const ttlMs = deps.ttlMs ?? DEFAULT_METADATA_TTL_MS;
-  const now = deps.now ?? Date.now;
   const pending = new Map<string, Promise<FetchedMetadata>>();
 
   return {
     async loadFresh(gameIds) {
       const fresh = new Map<string, StoredMetadata>();
       if (gameIds.length === 0) return fresh;
-      const rows = await sql<{ platform_game_id: string; metadata_fetched_at: Date; achievements_total: number; ids: string[] | null }>`
-        select g.platform_game_id, g.metadata_fetched_at, g.achievements_total,
+      const rows = await sql<{ platform_game_id: string; achievements_total: number; ids: string[] | null }>`
+        select g.platform_game_id, g.achievements_total,
                (select array_agg(a.platform_achievement_id) from achievements a
                  where a.platform_id = g.platform_id and a.platform_game_id = g.platform_game_id) as ids
           from games g
          where g.platform_id = ${deps.platformId} and g.platform_game_id = any(${gameIds}::text[])
-           and g.metadata_fetched_at > ${new Date(now() - ttlMs)}
+           and g.metadata_fetched_at > ${new Date(Date.now() - ttlMs)}
       `.execute(deps.db);
       for (const row of rows.rows) {
         fresh.set(row.platform_game_id, {
-          fetchedAt: row.metadata_fetched_at,
           achievementsTotal: row.achievements_total,
           achievementIds: new Set(row.ids ?? []),
         });
@@ -60,7 +57,7 @@ export function createGameMetadataCache(deps: { db: Kysely<Database>; platformId
       const inFlight = pending.get(gameId);
       if (inFlight) return inFlight;
       const promise = fetch().then(
-        (metadata) => ({ ...metadata, fetchedAt: new Date(now()) }),
+        (metadata) => ({ ...metadata, fetchedAt: new Date() }),
         (error: unknown) => {
           pending.delete(gameId);
           throw error;

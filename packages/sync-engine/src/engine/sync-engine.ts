@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { PLATFORM_IDS, type Database } from '@ach/db';
+import { PLATFORM_IDS, type Database, type Platform } from '@ach/db';
 import type { CredentialCipher } from '@ach/crypto';
 import type { Logger } from '@ach/observability';
 import type { SyncJob } from '@ach/queue';
@@ -60,6 +60,8 @@ export interface RunContext {
 }
 
 export interface SyncEngine {
+  /** The platform of its adapter: the only jobs it runs. */
+  readonly platform: Platform;
   run(job: SyncJob, context: RunContext): Promise<SyncRunResult>;
 }
 
@@ -118,6 +120,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   return {
+    platform: adapter.platform,
     async run(job, context) {
       const log = (context.log ?? options.log).child({ syncId: job.syncId, platform: job.platform });
       const started = performance.now();

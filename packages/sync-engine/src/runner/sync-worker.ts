@@ -1,6 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
-import type { Platform } from '@ach/db';
 import type { Logger } from '@ach/observability';
 import { SYNC_QUEUE_NAMES, SYNC_WORKER_LOCK_SETTINGS, syncJobSchema, type SyncJob } from '@ach/queue';
 import { SyncAttemptError, type SyncEngine, type SyncRunResult } from '../engine/sync-engine.ts';
@@ -9,7 +8,7 @@ import type { RateLimiter } from '../rate-limit/redis-token-bucket.ts';
 import { decideFailure } from './failure-policy.ts';
 
 export interface SyncWorkerOptions {
-  platform: Platform;
+  /** Its platform decides the queue this worker consumes. */
   engine: SyncEngine;
   runs: SyncRunRepository;
   connection: ConnectionOptions;
@@ -19,7 +18,6 @@ export interface SyncWorkerOptions {
   concurrency?: number;
   /** Told about a 429 so every replica sharing the limiter backs off, not only this job. */
   limiter?: RateLimiter;
-  autorun?: boolean;
 }
 
 export interface SyncWorker {
@@ -38,7 +36,8 @@ export interface SyncWorker {
  * readable reason; nothing a job does can crash the process.
  */
 export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
-  const { platform, engine, runs } = options;
+  const { engine, runs } = options;
+  const platform = engine.platform;
 
   async function processJob(job: Job<SyncJob, SyncRunResult>, token?: string): Promise<SyncRunResult> {
     const log = options.log.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
@@ -81,7 +80,6 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 4,
-    autorun: options.autorun ?? true,
     ...SYNC_WORKER_LOCK_SETTINGS,
   });
   worker.on('error', (error) => options.log.error({ err: error }, 'worker error'));

@@ -38,13 +38,15 @@ export async function writeGameBatch(db: Kysely<Database>, input: WriteGameBatch
   const games = dedupeBy(input.games, (g) => g.title.platformGameId);
   const counts = emptyWriteCounts();
   if (games.length === 0) return counts;
+  // Built once: both the upsert and, in full mode, the delete of unreported unlocks need them.
+  const unlocks = unlockRows(games);
   await db.transaction().execute(async (trx) => {
     counts.games = await upsertGames(trx, input.platformId, games);
     counts.achievements = await upsertAchievements(trx, input.platformId, games);
-    const unlocks = await upsertUserAchievements(trx, input, games);
-    counts.user_achievements = unlocks.counts;
-    counts.unlocksSkipped = unlocks.skipped;
-    if (input.removeUnreported) counts.user_achievements.deleted = await deleteUnreportedUnlocks(trx, input, games);
+    const upserted = await upsertUserAchievements(trx, input, unlocks);
+    counts.user_achievements = upserted.counts;
+    counts.unlocksSkipped = upserted.skipped;
+    if (input.removeUnreported) counts.user_achievements.deleted = await deleteUnreportedUnlocks(trx, input, games, unlocks);
     counts.user_progress = await upsertUserProgress(trx, input, games);
   });
   return counts;
@@ -117,15 +119,16 @@ async function upsertAchievements(trx: Db, platformId: PlatformId, games: GameWr
   return toCounts(result.rows[0]);
 }
 
-function unlockRows(games: GameWrite[]) {
+type UnlockRow = { gameId: string; id: string; earnedAt: Date | null };
+
+function unlockRows(games: GameWrite[]): UnlockRow[] {
   return dedupeBy(
     games.flatMap((g) => g.unlocks.map((u) => ({ gameId: g.title.platformGameId, id: u.platformAchievementId, earnedAt: u.earnedAt }))),
     (r) => `${r.gameId}\u0000${r.id}`,
   );
 }
 
-async function upsertUserAchievements(trx: Db, input: WriteGameBatchInput, games: GameWrite[]): Promise<{ counts: TableCounts; skipped: number }> {
-  const rows = unlockRows(games);
+async function upsertUserAchievements(trx: Db, input: WriteGameBatchInput, rows: UnlockRow[]): Promise<{ counts: TableCounts; skipped: number }> {
   if (rows.length === 0) return { counts: toCounts(undefined), skipped: 0 };
   const result = await sql<UpsertCountRow & { skipped: number }>`
     with r as (
@@ -153,8 +156,7 @@ async function upsertUserAchievements(trx: Db, input: WriteGameBatchInput, games
   return { counts: toCounts(row), skipped: row?.skipped ?? 0 };
 }
 
-async function deleteUnreportedUnlocks(trx: Db, input: WriteGameBatchInput, games: GameWrite[]): Promise<number> {
-  const rows = unlockRows(games);
+async function deleteUnreportedUnlocks(trx: Db, input: WriteGameBatchInput, games: GameWrite[], rows: UnlockRow[]): Promise<number> {
   const result = await sql`
     delete from user_achievements ua
      where ua.user_id = ${input.userId} and ua.platform_id = ${input.platformId}
