@@ -203,6 +203,33 @@ describe('sync engine', () => {
     expect(row).toEqual({ status: 'succeeded', attempts: 2 });
   });
 
+  it('fetched definitions whose write failed are not handed to later jobs: the next run fetches them again', async () => {
+    const { platform, engine } = env;
+    platform.addGame('w1', 2);
+    const user = await createUser(t.db);
+    await linkAccount(t.db, user, 'steam', 'acct-wf');
+    platform.own('acct-wf', 'w1', 1);
+    // The database refuses this title's definitions once: the batch's transaction rolls back.
+    await sql`create function test_refuse_w1() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$`.execute(t.db);
+    await sql`create trigger test_refuse_w1 before insert on achievements for each row when (new.platform_game_id = 'w1') execute function test_refuse_w1()`.execute(t.db);
+    const syncId = await createSyncLog(t.db, user, 'steam');
+    const job = { syncId, userId: user, platform: 'steam' as const, mode: 'incremental' as const };
+    try {
+      const failed = await engine.run(job, { attemptsMade: 0 }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(SyncAttemptError);
+    } finally {
+      await sql`drop trigger test_refuse_w1 on achievements`.execute(t.db);
+      await sql`drop function test_refuse_w1()`.execute(t.db);
+    }
+
+    // The retry of the same job.
+    platform.resetCalls();
+    const result = await engine.run(job, { attemptsMade: 1 });
+    expect(result.outcome).toBe('succeeded');
+    expect(platform.calls.metadata.get('w1')).toBe(1);
+    expect((await userRows(user)).progress).toMatchObject([{ platform_game_id: 'w1', achievements_total: 2, achievements_earned: 1 }]);
+  });
+
   it('a run whose sync_logs row is already terminal does nothing', async () => {
     const { platform, engine } = env;
     platform.addGame('d1', 1);

@@ -24,8 +24,11 @@ export interface GameMetadataCache {
   loadFresh(gameIds: string[]): Promise<Map<string, StoredMetadata>>;
   /** One platform request per title at a time in this process. */
   fetchShared(gameId: string, fetch: () => Promise<GameMetadata>): Promise<FetchedMetadata>;
-  /** The title's fetched metadata is now in the database: later jobs read it from there. */
-  stored(gameIds: string[]): void;
+  /**
+   * The write of these titles' fetched metadata has ended: committed (later jobs read it from the
+   * database) or rolled back (later jobs fetch it again).
+   */
+  settled(gameIds: string[]): void;
 }
 
 export function createGameMetadataCache(deps: { db: Kysely<Database>; platformId: PlatformId; ttlMs?: number }): GameMetadataCache {
@@ -67,7 +70,7 @@ export function createGameMetadataCache(deps: { db: Kysely<Database>; platformId
       return promise;
     },
 
-    stored(gameIds) {
+    settled(gameIds) {
       for (const id of gameIds) pending.delete(id);
     },
   };

@@ -181,8 +181,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           bufferRows = 0;
           if (batch.length === 0) return flushing;
           flushing = flushing.then(async () => {
-            const counts = await writeGameBatch(db, { userId: job.userId, platformId, games: batch, removeUnreported: mode === 'full' });
-            metadataCache.stored(batch.filter((g) => g.metadata).map((g) => g.title.platformGameId));
+            let counts: WriteCounts;
+            try {
+              counts = await writeGameBatch(db, { userId: job.userId, platformId, games: batch, removeUnreported: mode === 'full' });
+            } finally {
+              // Written or rolled back, these fetches are done: later jobs read the database, or
+              // fetch again — never reuse a result that never landed.
+              metadataCache.settled(batch.filter((g) => g.metadata).map((g) => g.title.platformGameId));
+            }
             addWriteCounts(written, counts);
             gamesWritten += batch.length;
             progress.report(5 + (95 * gamesWritten) / Math.max(1, gamesChanged));
