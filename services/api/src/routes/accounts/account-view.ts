@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { PLATFORM_BY_ID, PLATFORMS, type PlatformId } from '@ach/db';
 
@@ -31,11 +32,13 @@ export interface AccountRow {
   updated_at: Date;
 }
 
-/** Selected explicitly so a credential column can never ride along. */
-export const ACCOUNT_COLUMNS = [
-  'platform_id', 'external_account_id', 'display_name', 'avatar_url', 'sync_status', 'sync_progress',
-  'last_synced_at', 'last_error_code', 'needs_attention', 'created_at', 'updated_at',
-] as const;
+/** Selected explicitly so a credential column can never ride along; one select/returning fragment. */
+export const accountColumns = sql.join(
+  [
+    'platform_id', 'external_account_id', 'display_name', 'avatar_url', 'sync_status', 'sync_progress',
+    'last_synced_at', 'last_error_code', 'needs_attention', 'created_at', 'updated_at',
+  ].map((c) => sql.ref(c)),
+);
 
 export function toAccountView(row: AccountRow): AccountView {
   return {

@@ -6,14 +6,13 @@ import { PLATFORM_IDS } from '@ach/db';
 import type { AppDeps } from '../../app-deps.ts';
 import { platformParams } from '../../platform-param.ts';
 import { notFound, problemSchema } from '../../problem.ts';
-import { ACCOUNT_COLUMNS, accountSchema, toAccountView, type AccountRow } from './account-view.ts';
+import { accountColumns, accountSchema, toAccountView, type AccountRow } from './account-view.ts';
 import { registerLinkAccountRoutes, type LinkRoutesOptions } from './link-account-routes.ts';
 
 /** Linking, listing and unlinking platform accounts. All user routes. */
 export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps } & LinkRoutesOptions> = async (app, { deps, rateLimit }) => {
   app.addHook('onRequest', app.authenticateUser);
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const columns = sql.join(ACCOUNT_COLUMNS.map((c) => sql.ref(c)));
 
   registerLinkAccountRoutes(app, deps, { rateLimit });
 
@@ -26,7 +25,7 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps } & LinkRoutesOpt
     },
   }, async (request) => {
     const { rows } = await sql<AccountRow>`
-      select ${columns} from platform_accounts where user_id = ${request.auth.id}::uuid order by platform_id`.execute(deps.db);
+      select ${accountColumns} from platform_accounts where user_id = ${request.auth.id}::uuid order by platform_id`.execute(deps.db);
     return { items: rows.map(toAccountView) };
   });
 

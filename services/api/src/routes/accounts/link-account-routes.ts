@@ -8,7 +8,7 @@ import type { AppDeps } from '../../app-deps.ts';
 import type { LinkedAccount } from '../../linking/account-linking.ts';
 import { platformErrorToProblem } from '../../linking/platform-error-problem.ts';
 import { ProblemError, problemSchema } from '../../problem.ts';
-import { ACCOUNT_COLUMNS, accountSchema, toAccountView, type AccountRow } from './account-view.ts';
+import { accountColumns, accountSchema, toAccountView, type AccountRow } from './account-view.ts';
 
 const psnBody = z.strictObject({ npsso: z.string().trim().min(10).max(512) });
 const xboxBody = z.strictObject({ refreshToken: z.string().trim().min(10).max(8192) });
@@ -39,7 +39,6 @@ export interface LinkRoutesOptions {
  */
 export function registerLinkAccountRoutes(app: FastifyInstance, deps: AppDeps, options: LinkRoutesOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const returning = sql.join(ACCOUNT_COLUMNS.map((c) => sql.ref(c)));
 
   async function store(userId: string, platform: Platform, account: LinkedAccount): Promise<AccountRow> {
     const sealed = account.credentials ? deps.cipher.sealJson(account.credentials, credentialsAssociatedData(userId, platform)) : undefined;
@@ -61,7 +60,7 @@ export function registerLinkAccountRoutes(app: FastifyInstance, deps: AppDeps, o
           refresh_expires_at = excluded.refresh_expires_at,
           needs_attention = false,
           last_error_code = null
-        returning ${returning}`.execute(deps.db);
+        returning ${accountColumns}`.execute(deps.db);
       return rows[0]!;
     } catch (error) {
       if ((error as { code?: string }).code === '23503') {

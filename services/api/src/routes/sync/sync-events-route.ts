@@ -1,14 +1,13 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { PLATFORM_IDS } from '@ach/db';
 import { subscribeSyncEvents, type SyncEvent } from '@ach/queue';
 import type { AppDeps } from '../../app-deps.ts';
 import { platformParams } from '../../platform-param.ts';
 import { notFound, problemSchema } from '../../problem.ts';
-import { SYNC_RUN_COLUMNS, TERMINAL_STATUSES, toSyncRunView, type SyncRunRow, type SyncRunView } from '../../sync/sync-run-view.ts';
+import { findLatestRun } from '../../sync/sync-run-reads.ts';
+import { TERMINAL_STATUSES, type SyncRunView } from '../../sync/sync-run-view.ts';
 
 /** What each `data:` line of the stream carries. */
 const sseEventSchema = z.object({
@@ -46,7 +45,6 @@ function fromView(run: SyncRunView): z.infer<typeof sseEventSchema> {
  * mode takes the whole connection).
  */
 export function registerSyncEventsRoute(app: FastifyInstance, deps: AppDeps, options: { heartbeatMs: number }): void {
-  const columns = sql.join(SYNC_RUN_COLUMNS.map((c) => sql.ref(c)));
   // Open streams never go idle, so server.close() would wait on them forever: end them first.
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -65,13 +63,7 @@ export function registerSyncEventsRoute(app: FastifyInstance, deps: AppDeps, opt
   }, async (request, reply) => {
     const { platform } = request.params;
     const userId = request.auth.id;
-    const latest = async () => {
-      const { rows } = await sql<SyncRunRow>`
-        select ${columns} from sync_logs
-         where user_id = ${userId}::uuid and platform_id = ${PLATFORM_IDS[platform]}::smallint
-         order by created_at desc, id desc limit 1`.execute(deps.db);
-      return rows[0] ? toSyncRunView(rows[0]) : undefined;
-    };
+    const latest = () => findLatestRun(deps.db, userId, platform);
     if (!(await latest())) throw notFound(`A ${platform} sync run`);
 
     const subscriber = deps.createSubscriber();

@@ -7,7 +7,8 @@ import type { AppDeps } from '../../app-deps.ts';
 import { decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
 import { platformParams } from '../../platform-param.ts';
 import { notFound, problemSchema } from '../../problem.ts';
-import { SYNC_RUN_COLUMNS, syncRunSchema, toSyncRunView, type SyncRunRow } from '../../sync/sync-run-view.ts';
+import { findLatestRun, syncRunColumns } from '../../sync/sync-run-reads.ts';
+import { syncRunSchema, toSyncRunView, type SyncRunRow } from '../../sync/sync-run-view.ts';
 
 const listQuery = z.object({
   platform: z.enum(PLATFORMS).optional(),
@@ -21,7 +22,6 @@ const listResponse = z.object({ items: z.array(syncRunSchema), nextCursor: z.str
 /** Latest run per platform, own history, one run by id. Another user's run is a 404, never a 403. */
 export function registerSyncHistoryRoutes(app: FastifyInstance, deps: AppDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const columns = sql.join(SYNC_RUN_COLUMNS.map((c) => sql.ref(c)));
 
   routes.get('/sync/:platform/status', {
     schema: {
@@ -32,12 +32,9 @@ export function registerSyncHistoryRoutes(app: FastifyInstance, deps: AppDeps): 
       response: { 200: syncRunSchema, 400: problemSchema, 401: problemSchema, 404: problemSchema },
     },
   }, async (request) => {
-    const { rows } = await sql<SyncRunRow>`
-      select ${columns} from sync_logs
-       where user_id = ${request.auth.id}::uuid and platform_id = ${PLATFORM_IDS[request.params.platform]}::smallint
-       order by created_at desc, id desc limit 1`.execute(deps.db);
-    if (!rows[0]) throw notFound(`A ${request.params.platform} sync run`);
-    return toSyncRunView(rows[0]);
+    const latest = await findLatestRun(deps.db, request.auth.id, request.params.platform);
+    if (!latest) throw notFound(`A ${request.params.platform} sync run`);
+    return latest;
   });
 
   routes.get('/syncs', {
@@ -52,7 +49,7 @@ export function registerSyncHistoryRoutes(app: FastifyInstance, deps: AppDeps): 
     const { platform, limit, cursor } = request.query;
     const after = cursor ? decodeCursor(historyCursor, cursor) : undefined;
     const { rows } = await sql<SyncRunRow & { created_at_text: string }>`
-      select ${columns}, created_at::text as created_at_text from sync_logs
+      select ${syncRunColumns}, created_at::text as created_at_text from sync_logs
        where user_id = ${request.auth.id}::uuid
          ${platform ? sql`and platform_id = ${PLATFORM_IDS[platform]}::smallint` : sql``}
          ${after ? sql`and (created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
@@ -79,7 +76,7 @@ export function registerSyncHistoryRoutes(app: FastifyInstance, deps: AppDeps): 
     const id = z.uuid().safeParse(request.params.syncId);
     if (!id.success) throw notFound('Sync run');
     const { rows } = await sql<SyncRunRow>`
-      select ${columns} from sync_logs where id = ${id.data}::uuid and user_id = ${request.auth.id}::uuid`.execute(deps.db);
+      select ${syncRunColumns} from sync_logs where id = ${id.data}::uuid and user_id = ${request.auth.id}::uuid`.execute(deps.db);
     if (!rows[0]) throw notFound('Sync run');
     return toSyncRunView(rows[0]);
   });
