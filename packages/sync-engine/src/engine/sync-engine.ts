@@ -34,7 +34,8 @@ export interface SyncEngineOptions {
   progressIntervalMs?: number;
 }
 
-export interface SyncStats {
+// A type alias, not an interface: it is then a Record<string, unknown> where the run repository stores it.
+export type SyncStats = {
   mode: 'incremental' | 'full';
   attempt: number;
   retries: number;
@@ -49,7 +50,7 @@ export interface SyncStats {
   apiCallsTotal: number;
   apiCallsFailed: number;
   durationMs: number;
-}
+};
 
 export type SyncRunResult = { outcome: 'succeeded'; stats: SyncStats } | { outcome: 'skipped'; reason: string };
 
@@ -75,6 +76,9 @@ export class SyncAttemptError extends Error {
   }
 }
 
+/** What actually went wrong: the engine wraps a failure once, to carry its partial stats. */
+export const failureCause = (error: unknown): unknown => (error instanceof SyncAttemptError ? error.cause : error);
+
 /**
  * The platform-neutral sync: load account → list titles → diff with what user_progress stores →
  * for changed titles only: definitions (shared cache) and the user's unlocks → batched set-based
@@ -97,14 +101,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function fetchGame(account: AdapterAccount, title: TitleSummary, cached: StoredMetadata | undefined, counters: { fetched: number; cached: number }): Promise<GameWrite> {
+    const fetchMetadata = async () => {
+      counters.fetched += 1;
+      return metadataCache.fetchShared(title.platformGameId, () => adapter.fetchGameMetadata(account, title));
+    };
     let metadata: FetchedMetadata | null = null;
     let knownIds: Set<string>;
     if (cached) {
       counters.cached += 1;
       knownIds = cached.achievementIds;
     } else {
-      metadata = await metadataCache.fetchShared(title.platformGameId, () => adapter.fetchGameMetadata(account, title));
-      counters.fetched += 1;
+      metadata = await fetchMetadata();
       knownIds = new Set(metadata.achievements.map((a) => a.platformAchievementId));
     }
     // A title without achievements has no unlocks to ask for.
@@ -113,8 +120,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const earned: UserUnlock[] = dedupeBy(unlocks, (u) => u.platformAchievementId);
     if (!metadata && earned.some((u) => !knownIds.has(u.platformAchievementId))) {
       // The user has an achievement our cached definitions lack: the game changed; refresh it now.
-      metadata = await metadataCache.fetchShared(title.platformGameId, () => adapter.fetchGameMetadata(account, title));
-      counters.fetched += 1;
+      metadata = await fetchMetadata();
     }
     return { title, metadata, unlocks: earned };
   }
@@ -223,7 +229,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         }
         await progress.settle();
         const final = stats();
-        await runs.succeed(key, final as unknown as Record<string, unknown>);
+        await runs.succeed(key, final);
         log.info({ stats: { ...final, rows: undefined } }, 'sync succeeded');
         return { outcome: 'succeeded', stats: final };
       } catch (error) {

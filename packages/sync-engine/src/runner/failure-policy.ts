@@ -1,4 +1,5 @@
 import { isPlatformError } from '@ach/platform-clients';
+import { failureCause } from '../engine/sync-engine.ts';
 import { SyncJobError } from '../sync-job-error.ts';
 
 /**
@@ -16,7 +17,7 @@ export type FailureDecision =
 const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
 
 export function decideFailure(error: unknown): FailureDecision {
-  const cause = unwrap(error);
+  const cause = failureCause(error);
   if (isPlatformError(cause)) {
     const message = cause.message;
     switch (cause.kind) {
@@ -36,11 +37,4 @@ export function decideFailure(error: unknown): FailureDecision {
   if (cause instanceof SyncJobError) return { action: 'fail', code: cause.code, message: cause.message, needsAttention: cause.needsAttention };
   const message = cause instanceof Error ? cause.message : String(cause);
   return { action: 'retry', code: 'internal_error', message };
-}
-
-/** The engine wraps what it throws to carry its partial stats; the decision is about the cause. */
-function unwrap(error: unknown): unknown {
-  let current = error;
-  while (current instanceof Error && current.name === 'SyncAttemptError' && current.cause !== undefined) current = current.cause;
-  return current;
 }

@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import { z } from 'zod';
 import type { Logger } from '@ach/observability';
 import { SYNC_QUEUE_NAMES, SYNC_WORKER_LOCK_SETTINGS, syncJobSchema, type SyncJob } from '@ach/queue';
-import { SyncAttemptError, type SyncEngine, type SyncRunResult } from '../engine/sync-engine.ts';
+import { failureCause, SyncAttemptError, type SyncEngine, type SyncRunResult } from '../engine/sync-engine.ts';
 import type { SyncRunRepository } from '../runs/sync-run-repository.ts';
 import type { RateLimiter } from '../rate-limit/redis-token-bucket.ts';
 import { decideFailure } from './failure-policy.ts';
@@ -54,7 +54,7 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
       return await engine.run(payload, { attemptsMade: job.attemptsMade, log });
     } catch (error) {
       const decision = decideFailure(error);
-      const stats = error instanceof SyncAttemptError ? (error.stats as unknown as Record<string, unknown>) : undefined;
+      const stats = error instanceof SyncAttemptError ? error.stats : undefined;
       const maxAttempts = job.opts.attempts ?? 1;
       const lastAttempt = job.attemptsMade + 1 >= maxAttempts;
       if (decision.action === 'delay' && token) {
@@ -67,7 +67,8 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
       if ((decision.action === 'retry' || decision.action === 'delay') && !lastAttempt) {
         log.warn({ code: decision.code, err: error }, 'attempt failed; will retry');
         await runs.interrupted(run, decision);
-        throw error instanceof SyncAttemptError && error.cause instanceof Error ? error.cause : error;
+        const cause = failureCause(error);
+        throw cause instanceof Error ? cause : error;
       }
       const needsAttention = decision.action === 'fail' ? decision.needsAttention : false;
       log.error({ code: decision.code, message: decision.message }, 'sync failed');
