@@ -68,7 +68,7 @@ export {
   type XboxUserTokenResponse,
   type XstsTokenResponse,
 } from './xbox/xbox-auth-schemas.ts';
-export { XSTS_CHILD_ACCOUNT, XSTS_ERROR_CODES, XSTS_NO_XBOX_ACCOUNT } from './xbox/xsts-error-codes.ts';
+export { XSTS_ERROR_CODES } from './xbox/xsts-error-codes.ts';
 export * from './xbox/xbox-achievement-schemas.ts';
 export { linkXboxAccount, type XboxLinkedAccount } from './xbox/link-xbox-account.ts';
 

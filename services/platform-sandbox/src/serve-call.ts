@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ArmedFault } from './faults.ts';
 import type { SandboxContext } from './sandbox-context.ts';
 
@@ -12,7 +12,8 @@ export interface CannedResponse {
 
 /** How a platform answers each injected failure (Steam: HTML pages; PSN/Xbox: their JSON envelopes). */
 export interface PlatformFaultResponses {
-  rateLimited(retryAfterSeconds: number | undefined): CannedResponse;
+  /** The 429; `serveCall` adds `retry-after` when the fault carries `retryAfterSeconds`. */
+  rateLimited: CannedResponse;
   serverError: CannedResponse;
   unauthorized: CannedResponse;
   forbidden: CannedResponse;
@@ -35,6 +36,14 @@ const GARBAGE: CannedResponse = {
   contentType: 'text/html; charset=UTF-8',
   body: '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>We are performing maintenance</h1><p>Please try again later.</p></body></html>',
 };
+
+/** The form parser the token endpoints need (Fastify parses only JSON and text by default). */
+export function ensureFormParser(app: FastifyInstance): void {
+  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) return;
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+}
 
 export function send(reply: FastifyReply, response: CannedResponse): FastifyReply {
   reply.code(response.status).type(response.contentType);
@@ -65,7 +74,6 @@ function hold(ms: number, reply: FastifyReply, closing: AbortSignal): Promise<vo
  */
 export async function serveCall(
   sandbox: SandboxContext,
-  _request: FastifyRequest,
   reply: FastifyReply,
   call: PlatformCall,
   produce: () => CannedResponse,
@@ -84,8 +92,11 @@ async function faultResponse(
   produce: () => CannedResponse,
 ): Promise<CannedResponse> {
   switch (fault.kind) {
-    case 'rate_limited':
-      return call.faults.rateLimited(fault.retryAfterSeconds);
+    case 'rate_limited': {
+      const limited = call.faults.rateLimited;
+      if (fault.retryAfterSeconds === undefined) return limited;
+      return { ...limited, headers: { ...limited.headers, 'retry-after': String(fault.retryAfterSeconds) } };
+    }
     case 'server_error':
       return call.faults.serverError;
     case 'unauthorized':

@@ -50,15 +50,20 @@ export const psnTrophyTitleSchema = z.object({
 });
 export type PsnTrophyTitle = z.infer<typeof psnTrophyTitleSchema>;
 
+/** Paging fields of the trophy lists (the game list differs: its offsets can be `null`). */
+const psnPageFields = {
+  nextOffset: z.number().int().optional(),
+  previousOffset: z.number().int().optional(),
+  totalItemCount: z.number().int().nonnegative(),
+};
+
 /**
  * The page: `nextOffset` only when more exist, `previousOffset` = offset − 1 and absent on the first page.
  * Sorted by `lastUpdatedDateTime` descending, which is what makes incremental sync possible.
  */
 export const psnTrophyTitlesPageSchema = z.object({
   trophyTitles: z.array(psnTrophyTitleSchema),
-  nextOffset: z.number().int().optional(),
-  previousOffset: z.number().int().optional(),
-  totalItemCount: z.number().int().nonnegative(),
+  ...psnPageFields,
 });
 export type PsnTrophyTitlesPage = z.infer<typeof psnTrophyTitlesPageSchema>;
 
@@ -82,9 +87,7 @@ export const psnTitleTrophiesSchema = z.object({
   trophySetVersion: z.string().optional(),
   hasTrophyGroups: z.boolean().optional(),
   trophies: z.array(psnTrophyDefinitionSchema),
-  nextOffset: z.number().int().optional(),
-  previousOffset: z.number().int().optional(),
-  totalItemCount: z.number().int().nonnegative(),
+  ...psnPageFields,
 });
 export type PsnTitleTrophies = z.infer<typeof psnTitleTrophiesSchema>;
 
@@ -116,9 +119,7 @@ export const psnUserTrophiesSchema = z.object({
   lastUpdatedDateTime: psnInstantSchema.optional(),
   trophies: z.array(psnUserTrophySchema),
   rarestTrophies: z.array(psnUserTrophySchema).optional(),
-  nextOffset: z.number().int().optional(),
-  previousOffset: z.number().int().optional(),
-  totalItemCount: z.number().int().nonnegative(),
+  ...psnPageFields,
 });
 export type PsnUserTrophies = z.infer<typeof psnUserTrophiesSchema>;
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { createPlatformHttp, type PlatformCall, type PlatformHttp } from '../http/platform-http.ts';
+import { createPlatformHttp, type PlatformHttp, type PlatformHttpOptions } from '../http/platform-http.ts';
 import { isPlatformError, PlatformError } from '../platform-error.ts';
 import { classifySteamError, isNoStatsError, playerStatsErrorToPlatformError } from './steam-errors.ts';
 import {
@@ -14,17 +14,11 @@ import {
   type SteamOwnedGameWire,
 } from './steam-schemas.ts';
 
-export interface SteamClientOptions {
+/** The shared HTTP options (timeout, fetch, rate-limiter hook, call stats; `onCall` never sees the URL, so never the key) plus Steam's own. */
+export interface SteamClientOptions extends Omit<PlatformHttpOptions, 'platform'> {
   /** scheme://host[:port], e.g. https://api.steampowered.com or the sandbox's URL. */
   baseUrl: string;
   apiKey: string;
-  timeoutMs?: number;
-  fetch?: typeof fetch;
-  /** Awaited before every request (shared rate limiter). */
-  beforeCall?: (endpoint: string) => Promise<void>;
-  /** After every request (call stats). Never sees the URL, so never the key. */
-  onCall?: (call: PlatformCall) => void;
-  defaultRetryAfterMs?: number;
 }
 
 export interface SteamOwnedGame {
@@ -150,19 +144,13 @@ function toOwnedGame(game: SteamOwnedGameWire): SteamOwnedGame {
 }
 
 export function createSteamClient(options: SteamClientOptions): SteamClient {
-  const http: PlatformHttp = createPlatformHttp({
-    platform: 'steam',
-    timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
-    beforeCall: options.beforeCall,
-    onCall: options.onCall,
-    defaultRetryAfterMs: options.defaultRetryAfterMs,
-  });
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const { baseUrl: rawBaseUrl, apiKey, ...httpOptions } = options;
+  const http: PlatformHttp = createPlatformHttp({ ...httpOptions, platform: 'steam' });
+  const baseUrl = rawBaseUrl.replace(/\/+$/, '');
 
   const steamUrl = (path: string, params: Record<string, string | number>, withKey = true): URL => {
     const url = new URL(`${baseUrl}${path}`);
-    if (withKey) url.searchParams.set('key', options.apiKey);
+    if (withKey) url.searchParams.set('key', apiKey);
     for (const [name, value] of Object.entries(params)) url.searchParams.set(name, String(value));
     url.searchParams.set('format', 'json');
     return url;

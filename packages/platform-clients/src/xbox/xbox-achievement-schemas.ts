@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { xboxInstantSchema, xuidSchema } from './xbox-auth-schemas.ts';
 
-/** `0001-01-01T00:00:00.0000000Z`: an unearned v2 achievement's `timeUnlocked` — a sentinel, not a date. */
-export const XBOX_LOCKED_SENTINEL = '0001-01-01T00:00:00.0000000Z';
+/** An unearned v2 achievement's `timeUnlocked` is `0001-01-01T00:00:00.0000000Z`: a sentinel, not a date. */
 export const isXboxLockedTime = (value: string | null | undefined): boolean => !value || value.startsWith('0001-01-01');
 
 /** Treat the token as opaque: v1 history tokens are composite (`"32,2018-03-28T01:28:51.8070000Z"`). */

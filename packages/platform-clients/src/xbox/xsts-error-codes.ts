@@ -12,6 +12,3 @@ export const XSTS_ERROR_CODES: Readonly<Record<number, { code: string; message: 
   2148916237: { code: 'xbox_age_verification_required', message: 'The account needs adult verification' },
   2148916238: { code: 'xbox_child_account', message: 'A child account must be added to a Microsoft family by an adult' },
 };
-
-export const XSTS_NO_XBOX_ACCOUNT = 2148916233;
-export const XSTS_CHILD_ACCOUNT = 2148916238;

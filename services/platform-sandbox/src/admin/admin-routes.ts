@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { faultSpecSchema } from '../faults.ts';
+import type { FaultSpec } from '../faults.ts';
 import type { SandboxPluginOptions } from '../sandbox-context.ts';
 
 const callsQuery = z.record(z.string(), z.string());
@@ -19,7 +19,8 @@ export const adminRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app,
     return reply.code(204).send();
   });
 
-  app.post('/faults', async (request, reply) => reply.code(201).send(state.faults.add(faultSpecSchema.parse(request.body))));
+  // `add` validates the spec (a ZodError becomes a 400 with its issues).
+  app.post('/faults', async (request, reply) => reply.code(201).send(state.faults.add(request.body as FaultSpec)));
   app.get('/faults', async () => ({ faults: state.faults.list() }));
   app.delete('/faults', async (_request, reply) => {
     state.faults.clear();

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SandboxPluginOptions } from '../sandbox-context.ts';
-import { serveCall, type CannedResponse } from '../serve-call.ts';
+import { ensureFormParser, serveCall, type CannedResponse } from '../serve-call.ts';
 import { PSN_DEFAULT_AVATARS } from './psn-accounts.ts';
 import { psnAdminRoutes } from './psn-admin-routes.ts';
-import type { PsnSandboxAccount, PsnSandboxState } from './psn-state.ts';
+import type { PsnIssuedTokens, PsnSandboxAccount, PsnSandboxState } from './psn-state.ts';
 import {
   PS_APP_BASIC,
   PS_APP_CLIENT_ID,
@@ -57,11 +57,16 @@ const bearer = (request: FastifyRequest): string | undefined => {
   return match?.[1];
 };
 
-/** The form parser the token endpoints need (Fastify parses only JSON and text by default). */
-export function ensureFormParser(app: FastifyInstance): void {
-  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) return;
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+/** The token endpoint's success answer, fields in the recorded order. */
+function tokenAnswer(t: PsnIssuedTokens, scope: string): CannedResponse {
+  return psnAuthJson({
+    access_token: t.accessToken,
+    token_type: 'bearer',
+    expires_in: t.expiresIn,
+    scope,
+    id_token: t.idToken,
+    refresh_token: t.refreshToken,
+    refresh_token_expires_in: t.refreshExpiresIn,
   });
 }
 
@@ -84,7 +89,7 @@ export const psnRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, {
   await app.register(psnAdminRoutes, { prefix: '/__sandbox/psn', sandbox });
 
   app.get('/api/authz/v3/oauth/authorize', (request, reply) =>
-    serveCall(sandbox, request, reply, { endpoint: 'psn.authorize', params: {}, faults: psnAuthorizeFaults }, () => {
+    serveCall(sandbox, reply, { endpoint: 'psn.authorize', params: {}, faults: psnAuthorizeFaults }, () => {
       const query = authorizeQuerySchema.safeParse(request.query);
       if (!query.success || query.data.client_id !== PS_APP_CLIENT_ID || query.data.response_type !== 'code' || query.data.redirect_uri !== PS_APP_REDIRECT_URI) {
         return psnRedirect(
@@ -100,42 +105,24 @@ export const psnRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, {
 
   app.post('/api/authz/v3/oauth/token', (request, reply) => {
     const form = (request.body ?? {}) as Record<string, string | undefined>;
-    return serveCall(sandbox, request, reply, { endpoint: 'psn.token', params: { grant_type: form.grant_type }, faults: psnTokenFaults }, () => {
+    return serveCall(sandbox, reply, { endpoint: 'psn.token', params: { grant_type: form.grant_type }, faults: psnTokenFaults }, () => {
       if (request.headers.authorization !== PS_APP_BASIC) return PSN_BAD_CLIENT();
       const parsed = tokenFormSchema.safeParse(form);
       if (!parsed.success) return psnOAuthError(400, form.grant_type ? 'invalid_request' : 'unsupported_grant_type', 'Invalid request', 4097);
       if (parsed.data.grant_type === 'authorization_code') {
         const account = psn.redeemAuthorizationCode(parsed.data.code);
         if (!account) return PSN_INVALID_CODE();
-        const t = psn.issueTokens(account.accountId);
-        return psnAuthJson({
-          access_token: t.accessToken,
-          token_type: 'bearer',
-          expires_in: t.expiresIn,
-          scope: CODE_GRANT_SCOPE,
-          id_token: t.idToken,
-          refresh_token: t.refreshToken,
-          refresh_token_expires_in: t.refreshExpiresIn,
-        });
+        return tokenAnswer(psn.issueTokens(account.accountId), CODE_GRANT_SCOPE);
       }
       const refreshed = psn.refresh(parsed.data.refresh_token);
       if (!refreshed) return PSN_INVALID_REFRESH_TOKEN();
-      const t = refreshed.tokens;
-      return psnAuthJson({
-        access_token: t.accessToken,
-        token_type: 'bearer',
-        expires_in: t.expiresIn,
-        scope: REFRESH_SCOPE,
-        id_token: t.idToken,
-        refresh_token: t.refreshToken,
-        refresh_token_expires_in: t.refreshExpiresIn,
-      });
+      return tokenAnswer(refreshed.tokens, REFRESH_SCOPE);
     });
   });
 
   app.get('/api/trophy/v1/users/:accountId/trophySummary', (request, reply) => {
     const { accountId } = accountParamsSchema.parse(request.params);
-    return serveCall(sandbox, request, reply, { endpoint: 'psn.trophySummary', params: { accountId }, faults: psnApiFaults }, () => {
+    return serveCall(sandbox, reply, { endpoint: 'psn.trophySummary', params: { accountId }, faults: psnApiFaults }, () => {
       const caller = psn.accountForAccessToken(bearer(request) ?? '');
       if (!caller) return PSN_INVALID_TOKEN();
       const target = resolveTarget(psn, caller, accountId);
@@ -158,7 +145,7 @@ export const psnRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, {
 
   app.get('/api/userProfile/v1/internal/users/:accountId/profiles', (request, reply) => {
     const { accountId } = accountParamsSchema.parse(request.params);
-    return serveCall(sandbox, request, reply, { endpoint: 'psn.profile', params: { accountId }, faults: psnApiFaults }, () => {
+    return serveCall(sandbox, reply, { endpoint: 'psn.profile', params: { accountId }, faults: psnApiFaults }, () => {
       const caller = psn.accountForAccessToken(bearer(request) ?? '');
       if (!caller) return PSN_INVALID_TOKEN();
       // The userProfile service does not resolve `me` (clients report 400); codes are per service — sandbox's choice.

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PSN_DEFAULT_ACCOUNTS, type PsnAccountSeed } from './psn-accounts.ts';
 
 /**
@@ -192,6 +192,3 @@ export function createPsnSandboxState(options: PsnSandboxOptions = {}): PsnSandb
   state.reset();
   return state;
 }
-
-/** Request id in PSN's error envelope (`referenceId`). */
-export const psnReferenceId = (): string => randomUUID();

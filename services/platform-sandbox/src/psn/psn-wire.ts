@@ -58,10 +58,7 @@ const gatewayTimeout: CannedResponse = { status: 504, contentType: 'text/html', 
 
 /** Faults on m.np.playstation.com: the API envelope (429 code 2138635 "Rate limit exceeded" as clients report it). */
 export const psnApiFaults: PlatformFaultResponses = {
-  rateLimited: (retryAfterSeconds) => ({
-    ...psnApiJson({ error: { code: 2138635, message: 'Rate limit exceeded' } }, 429),
-    ...(retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(retryAfterSeconds) } }),
-  }),
+  rateLimited: psnApiJson({ error: { code: 2138635, message: 'Rate limit exceeded' } }, 429),
   get serverError() {
     return psnApiError(500, 2240512, 'Internal Server Error');
   },
@@ -76,10 +73,7 @@ export const psnApiFaults: PlatformFaultResponses = {
 
 /** Faults on ca.account.sony.com's token endpoint: its OAuth shape; "unauthorized" is the dead-grant 400. */
 export const psnTokenFaults: PlatformFaultResponses = {
-  rateLimited: (retryAfterSeconds) => ({
-    ...psnOAuthError(429, 'too_many_requests', 'Too many requests', 4098),
-    ...(retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(retryAfterSeconds) } }),
-  }),
+  rateLimited: psnOAuthError(429, 'too_many_requests', 'Too many requests', 4098),
   get serverError() {
     return psnOAuthError(500, 'server_error', 'Internal server error', 1);
   },

@@ -40,12 +40,7 @@ export const missingParameter = (name: string): CannedResponse =>
   raw(400, `<html><head><title>Bad Request</title></head><body><h1>Bad Request</h1>Required parameter '${name}' is missing</body></html>`, HTML_TYPE);
 
 export const STEAM_FAULT_RESPONSES: PlatformFaultResponses = {
-  rateLimited: (retryAfterSeconds) => ({
-    status: 429,
-    contentType: HTML_TYPE,
-    body: TOO_MANY_REQUESTS_HTML,
-    ...(retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(retryAfterSeconds) } }),
-  }),
+  rateLimited: raw(429, TOO_MANY_REQUESTS_HTML, HTML_TYPE),
   serverError: raw(500, INTERNAL_ERROR_HTML, HTML_TYPE),
   unauthorized: raw(401, UNAUTHORIZED_HTML, HTML_TYPE),
   forbidden: raw(403, INVALID_KEY_HTML, HTML_TYPE),

@@ -13,7 +13,6 @@ import {
   resolveVanityBody,
   schemaForGameBody,
   STEAM_FAULT_RESPONSES,
-  EMPTY_OBJECT_BODY,
 } from './steam-bodies.ts';
 import { steamAdminRoutes } from './steam-admin-routes.ts';
 import { isNumericId, isTruthyFlag, steamQuerySchema, type SteamQuery } from './steam-query.ts';
@@ -40,8 +39,6 @@ function withSteamId(query: SteamQuery, answer: (steamId: string) => CannedRespo
   return answer(steamId);
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 export const STEAM_SANDBOX_ENDPOINTS: SteamEndpoint[] = [
   {
     id: 'steam.GetOwnedGames',
@@ -58,7 +55,7 @@ export const STEAM_SANDBOX_ENDPOINTS: SteamEndpoint[] = [
     needsKey: true,
     countedParams: ['steamid'],
     produce: (q, steam) =>
-      withSteamId(q, (id) => recentlyPlayedGamesBody(steam.ownedGames(id), nowSeconds(), q.count ? Number(q.count) || undefined : undefined)),
+      withSteamId(q, (id) => recentlyPlayedGamesBody(steam.ownedGames(id), steam.now(), q.count ? Number(q.count) || undefined : undefined)),
   },
   {
     id: 'steam.GetPlayerAchievements',
@@ -92,8 +89,7 @@ export const STEAM_SANDBOX_ENDPOINTS: SteamEndpoint[] = [
     countedParams: ['appid'],
     produce: (q, steam) => {
       if (!q.gameid) return missingParameter('gameid');
-      if (!isNumericId(q.gameid)) return { status: 403, contentType: 'application/json; charset=UTF-8', body: EMPTY_OBJECT_BODY };
-      return globalPercentagesBody(steam.game(Number(q.gameid)));
+      return globalPercentagesBody(isNumericId(q.gameid) ? steam.game(Number(q.gameid)) : undefined);
     },
   },
   {
@@ -135,7 +131,7 @@ export const steamRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app,
         const query = parsed.success ? parsed.data : {};
         const params: Record<string, string | undefined> = {};
         for (const name of endpoint.countedParams) params[name] = name === 'appid' ? (query.appid ?? query.gameid) : query[name];
-        return serveCall(sandbox, request, reply, { endpoint: endpoint.id, params, faults: STEAM_FAULT_RESPONSES }, () => {
+        return serveCall(sandbox, reply, { endpoint: endpoint.id, params, faults: STEAM_FAULT_RESPONSES }, () => {
           if (endpoint.needsKey && !sandbox.state.steam.isValidKey(query.key)) return invalidKey();
           return endpoint.produce(query, sandbox.state.steam);
         });

@@ -132,6 +132,8 @@ export type SteamPlayerAchievementsView =
   | { kind: 'private' };
 
 export interface SteamSandboxState {
+  /** Unix seconds by the state's clock (what unlock and play times are stamped with). */
+  now(): number;
   isValidKey(key: string | undefined): boolean;
   reset(): void;
   /** Creates or replaces an account (its mutations are forgotten). */
@@ -275,6 +277,7 @@ export function createSteamSandboxState(options: SteamSandboxOptions = {}): Stea
   reset();
 
   return {
+    now: clock,
     isValidKey: (key) => key !== undefined && apiKeys.has(key),
     reset,
     putAccount,

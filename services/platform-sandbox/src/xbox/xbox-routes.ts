@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { ensureFormParser } from '../psn/psn-routes.ts';
 import type { SandboxPluginOptions } from '../sandbox-context.ts';
-import { serveCall } from '../serve-call.ts';
+import { ensureFormParser, serveCall } from '../serve-call.ts';
 import { xboxAdminRoutes } from './xbox-admin-routes.ts';
 import type { XboxSandboxAccount } from './xbox-state.ts';
 import { MSA_INVALID_GRANT, msaError, msaFaults, xboxInstant, xboxJson, xboxServiceFaults, xboxServiceJson, xboxUnauthorized, xstsRefusal } from './xbox-wire.ts';
@@ -65,7 +64,7 @@ export const xboxRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, 
   await app.register(xboxAdminRoutes, { prefix: '/__sandbox/xbox', sandbox });
 
   app.post('/oauth20_token.srf', (request, reply) =>
-    serveCall(sandbox, request, reply, { endpoint: 'xbox.msaToken', params: {}, faults: msaFaults }, () => {
+    serveCall(sandbox, reply, { endpoint: 'xbox.msaToken', params: {}, faults: msaFaults }, () => {
       const form = msaFormSchema.safeParse(request.body ?? {});
       if (!form.success) {
         const grant = (request.body as Record<string, unknown> | undefined)?.grant_type;
@@ -87,7 +86,7 @@ export const xboxRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, 
   );
 
   app.post('/user/authenticate', (request, reply) =>
-    serveCall(sandbox, request, reply, { endpoint: 'xbox.userAuthenticate', params: {}, faults: xboxServiceFaults }, () => {
+    serveCall(sandbox, reply, { endpoint: 'xbox.userAuthenticate', params: {}, faults: xboxServiceFaults }, () => {
       const body = userAuthenticateSchema.safeParse(request.body);
       if (!body.success) return { status: 400, contentType: 'text/plain; charset=utf-8', body: '' };
       const issued = xbox.issueUserToken(body.data.Properties.RpsTicket.slice(2));
@@ -102,7 +101,7 @@ export const xboxRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, 
   );
 
   app.post('/xsts/authorize', (request, reply) =>
-    serveCall(sandbox, request, reply, { endpoint: 'xbox.xstsAuthorize', params: {}, faults: xboxServiceFaults }, () => {
+    serveCall(sandbox, reply, { endpoint: 'xbox.xstsAuthorize', params: {}, faults: xboxServiceFaults }, () => {
       const body = xstsAuthorizeSchema.safeParse(request.body);
       if (!body.success) return { status: 400, contentType: 'text/plain; charset=utf-8', body: '' };
       const account = xbox.accountForUserToken(body.data.Properties.UserTokens[0]!);
@@ -122,7 +121,7 @@ export const xboxRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, 
   app.get('/users/:target/profile/settings', (request, reply) => {
     const params = profileParamsSchema.safeParse(request.params);
     const xuid = params.success ? params.data.target.slice('xuid('.length, -1) : undefined;
-    return serveCall(sandbox, request, reply, { endpoint: 'xbox.profileSettings', params: { xuid }, faults: xboxServiceFaults }, () => {
+    return serveCall(sandbox, reply, { endpoint: 'xbox.profileSettings', params: { xuid }, faults: xboxServiceFaults }, () => {
       const auth = /^XBL3\.0 x=([^;]+);(.+)$/.exec(request.headers.authorization ?? '');
       if (!auth || !xbox.accountForXsts(auth[1]!, auth[2]!)) return xboxUnauthorized();
       const query = profileQuerySchema.safeParse(request.query);

@@ -39,10 +39,7 @@ export const msaError = (error: string, description: string, status = 400): Cann
 export const MSA_INVALID_GRANT = () =>
   msaError('invalid_grant', "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid.");
 
-const throttled = (retryAfterSeconds: number | undefined): CannedResponse => ({
-  ...xboxServiceJson({ version: 1, currentRequests: 101, maxRequests: 100, periodInSeconds: 15, limitType: 'Rate' }, 429),
-  ...(retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(retryAfterSeconds) } }),
-});
+const throttled = xboxServiceJson({ version: 1, currentRequests: 101, maxRequests: 100, periodInSeconds: 15, limitType: 'Rate' }, 429);
 const gatewayTimeout: CannedResponse = { status: 504, contentType: 'text/html', body: '<html><body><h1>504 Gateway Time-out</h1></body></html>' };
 const serverError: CannedResponse = { status: 500, contentType: 'text/plain; charset=utf-8', body: '' };
 
@@ -59,10 +56,7 @@ export const xboxServiceFaults: PlatformFaultResponses = {
 
 /** login.live.com: its OAuth errors; "unauthorized" is what it really answers a dead refresh token with. */
 export const msaFaults: PlatformFaultResponses = {
-  rateLimited: (retryAfterSeconds) => ({
-    ...msaError('temporarily_unavailable', 'The server is temporarily unable to handle the request.', 429),
-    ...(retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(retryAfterSeconds) } }),
-  }),
+  rateLimited: msaError('temporarily_unavailable', 'The server is temporarily unable to handle the request.', 429),
   serverError: msaError('server_error', 'The server encountered an unexpected condition.', 500),
   get unauthorized() {
     return MSA_INVALID_GRANT();
