@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { createDb, migrateToLatest, type Database } from '@ach/db';
+import { withDatabase } from '@ach/testing';
 
 /** A freshly migrated database of the scenario's own; drop() removes it. */
 export async function createBenchDatabase(adminUrl: string): Promise<{ url: string; db: Kysely<Database>; drop: () => Promise<void> }> {
@@ -10,9 +11,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
   await admin.connect();
   await admin.query(`create database "${name}"`);
   await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const url = withDatabase(adminUrl, name);
   const db = createDb(url, { max: 10 });
   await migrateToLatest(db, url);
   return {

@@ -3,7 +3,8 @@
  * reads against `target` (e.g. throughput ≥ 0.5× baseline, or time ≤ 20 µs added).
  */
 export interface BenchResult {
-  scenario: string;
+  /** The scenario's name; the runner fills it in. */
+  scenario?: string;
   metric: string;
   value: number;
   unit: string;

@@ -10,7 +10,10 @@ import type { BenchResult, BenchScenario } from './bench-result.ts';
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'scenarios');
 const wanted = process.argv.slice(2);
-const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+// Each scenario file is named after its scenario, so only the ones asked for are imported.
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && (wanted.length === 0 || wanted.includes(f.slice(0, -'.ts'.length))))
+  .sort();
 const ctx = {
   postgresAdminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres',
   redisUrl: process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -26,6 +29,7 @@ for (const file of files) {
   const started = performance.now();
   try {
     for (const r of await scenario.run(ctx)) {
+      r.scenario ??= scenario.name;
       if (r.baseline && r.ratio === undefined && r.baseline.value !== 0) r.ratio = r.value / r.baseline.value;
       all.push(r);
       const base = r.baseline ? `   baseline (${r.baseline.label}): ${fmt(r.baseline.value)} ${r.unit}   ratio ${fmt(r.ratio ?? NaN)}×` : '';

@@ -23,7 +23,10 @@ import { Redis } from 'ioredis';
 import { createBenchDatabase } from '../bench-database.ts';
 import type { BenchContext, BenchResult, BenchScenario } from '../bench-result.ts';
 import { deletePrefixedKeys } from '@ach/queue';
+import { freePort } from '@ach/testing';
+import { stop } from '../child-process.ts';
 import { cpuDelta, cpuSnapshot, type CpuGroups } from '../process-cpu.ts';
+import { median } from '../stats.ts';
 
 /** The slice of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -94,24 +97,6 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`timed out waiting for ${url}`);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** autocannon's result plus our own clock: when each response arrived. */
 interface FireResult extends AutocannonResult {
   responses: number;
@@ -170,12 +155,6 @@ function medianRun(runs: FireResult[]): FireResult {
   const sorted = [...runs].sort((a, b) => reqPerSecond(a) - reqPerSecond(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
-};
 
 /** Jobs the API enqueued (warm-up included): every accepted request must have one. */
 async function countJobs(redisUrl: string, prefix: string): Promise<number> {
@@ -304,7 +283,6 @@ const scenario: BenchScenario = {
       const cpuBoundRate = (runs: FireResult[]) => (cores * 1e6) / cpuParts(runs).total;
       return [
         {
-          scenario: 'api-sync-throughput',
           metric: `POST /sync/steam req/s (c=${CONNECTIONS}, median of ${ROUNDS} interleaved runs × ${perRound} distinct users)`,
           value: apiRate,
           unit: 'req/s',
@@ -318,7 +296,6 @@ const scenario: BenchScenario = {
             `CPU µs per request — api: ${cpuPerRequest(apiRuns)}; bare: ${cpuPerRequest(bareRuns)}`,
         },
         {
-          scenario: 'api-sync-throughput',
           metric: 'POST /sync/steam p99 latency (median of runs)',
           value: apiP99,
           unit: 'ms',

@@ -13,6 +13,7 @@
 import pg from 'pg';
 import { createBenchDatabase } from '../bench-database.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
+import { median } from '../stats.ts';
 
 const BATCH = 5_000;
 /** off/on pairs per shape; each figure is the median of its side. */
@@ -36,12 +37,6 @@ const INSERT_SIGNUPS = `
                 end as local
         from generate_series($1::int, $2::int) as g
     ) as s`;
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function setTrigger(client: pg.Client, enabled: boolean): Promise<void> {
   await client.query(`alter table auth.users ${enabled ? 'enable' : 'disable'} trigger on_auth_user_created`);
@@ -145,7 +140,6 @@ const scenario: BenchScenario = {
       const single = await interleaved(client, SINGLE_ROUNDS, singles, () => singleSignups(client, singles));
       const serverSide = await interleaved(client, SINGLE_ROUNDS, singles, () => serverSideSingleSignups(client, singles));
       const floor = await bareProfileInsert(client, total);
-      await setTrigger(client, true);
 
       const batchOn = median(batched.result.on);
       const batchOff = median(batched.result.off);
@@ -156,7 +150,6 @@ const scenario: BenchScenario = {
       const serverOff = median(serverSide.result.off);
       const results: BenchResult[] = [
         {
-          scenario: 'signup-trigger-cost',
           metric: `auth.users insert with triggers, ${total} signups in statements of ${BATCH}`,
           value: batchOn,
           unit: 'µs/signup',
@@ -164,7 +157,6 @@ const scenario: BenchScenario = {
           notes: `median of ${BATCH_ROUNDS} interleaved off/on rounds; ${batched.suffixed} of ${total} usernames needed a suffix`,
         },
         {
-          scenario: 'signup-trigger-cost',
           metric: 'added by on_auth_user_created per signup (batched)',
           value: added,
           unit: 'µs',
@@ -173,14 +165,12 @@ const scenario: BenchScenario = {
           notes: `runs: ${runs(batched.result)}`,
         },
         {
-          scenario: 'signup-trigger-cost',
           metric: 'floor: a bare set-based insert of the same profiles into public.users (no trigger logic)',
           value: floor,
           unit: 'µs/row',
           notes: 'PK + unique username + FK to auth.users: what any design that creates the row pays',
         },
         {
-          scenario: 'signup-trigger-cost',
           metric: `auth.users insert with triggers, ${singles} one-row transactions from the client`,
           value: singleOn,
           unit: 'µs/signup',
@@ -188,7 +178,6 @@ const scenario: BenchScenario = {
           notes: `added ${(singleOn - singleOff).toFixed(1)} µs incl. round trip; median of ${SINGLE_ROUNDS} interleaved rounds (${runs(single.result)}); synchronous_commit off on both sides`,
         },
         {
-          scenario: 'signup-trigger-cost',
           metric: `auth.users insert with triggers, ${singles} one-row transactions in a server-side loop`,
           value: serverOn,
           unit: 'µs/signup',

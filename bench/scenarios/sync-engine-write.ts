@@ -110,7 +110,7 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** Best of `runs`, each on empty tables (or on already-written rows when `prefill`). */
+/** Best of `runs`, each after `prepare` (emptying the tables, or nothing to re-write rows already stored). */
 async function bestRate(db: Kysely<Database>, rows: number, runs: number, prepare: () => Promise<void>, write: () => Promise<void>): Promise<number> {
   let best = 0;
   for (let i = 0; i < runs; i++) {
@@ -156,7 +156,6 @@ const scenario: BenchScenario = {
       const notes = `${games.length} games × 50 achievements, 60% earned = ${rows} rows; batches of ${GAMES_PER_BATCH} games`;
       const results: BenchResult[] = [
         {
-          scenario: 'sync-engine-write',
           metric: 'engine write rate, new rows',
           value: engineNew,
           unit: 'rows/s',
@@ -166,7 +165,6 @@ const scenario: BenchScenario = {
           notes,
         },
         {
-          scenario: 'sync-engine-write',
           metric: 'engine write rate vs one upsert per row',
           value: engineSmall,
           unit: 'rows/s',
@@ -176,7 +174,6 @@ const scenario: BenchScenario = {
           notes: `${small.length} games = ${smallRows} rows for both`,
         },
         {
-          scenario: 'sync-engine-write',
           metric: 'ceiling for any set-based writer: bare unnest upsert vs one upsert per row',
           value: bareSmall,
           unit: 'rows/s',
@@ -184,7 +181,6 @@ const scenario: BenchScenario = {
           notes: `same ${smallRows} rows; FK checks and indexes cost every writer per row, so this bounds the ratio above`,
         },
         {
-          scenario: 'sync-engine-write',
           metric: 'engine re-write of unchanged rows',
           value: engineSame,
           unit: 'rows/s',

@@ -54,7 +54,6 @@ const scenario: BenchScenario = {
       const single = perRow.get(1)!;
       return [
         ...BATCH_SIZES.filter((b) => b > 1).map((size) => ({
-          scenario: 'sync-request-insert',
           metric: `Postgres CPU per accepted request, batches of ${size}`,
           value: perRow.get(size)!.cpuUs,
           unit: 'µs',
@@ -62,7 +61,6 @@ const scenario: BenchScenario = {
           notes: `wall ${perRow.get(size)!.wallUs.toFixed(0)} µs/request vs ${single.wallUs.toFixed(0)} µs one at a time; ${userIds.length} requests`,
         })),
         {
-          scenario: 'sync-request-insert',
           metric: 'fit: Postgres CPU per statement (before its first row)',
           value: statementUs,
           unit: 'µs',
