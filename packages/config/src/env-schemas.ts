@@ -10,11 +10,6 @@ export const baseUrl = (fallback: string) =>
       message: 'must be scheme://host[:port] without a path',
     });
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .default('false')
-  .transform((v) => v === 'true' || v === '1');
-
 export const logEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -37,13 +32,17 @@ export const credentialsKeyEnv = z.object({
   CREDENTIALS_ENCRYPTION_KEY: z
     .string({ error: 'is required (32 bytes, base64)' })
     .refine((v) => Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' }),
-  /** Retired keys still accepted for reading, comma-separated; lets the key be rotated without downtime. */
+  /**
+   * Retired keys still accepted for reading, comma-separated; lets the key be rotated without
+   * downtime. Parsed to the list of keys (empty when unset).
+   */
   CREDENTIALS_ENCRYPTION_OLD_KEYS: z
     .string()
     .default('')
     .refine((v) => v === '' || v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), {
       message: 'must be comma-separated 32-byte base64 keys',
-    }),
+    })
+    .transform((v) => (v === '' ? [] : v.split(',').map((k) => k.trim()))),
 });
 
 export const steamEnv = z.object({
@@ -67,5 +66,3 @@ export const xboxEnv = z.object({
 });
 
 export const platformEnv = steamEnv.extend(psnEnv.shape).extend(xboxEnv.shape);
-
-export { booleanFlag };

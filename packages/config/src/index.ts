@@ -1,7 +1,6 @@
 export { ConfigError, parseEnv, parseEnvOrExit } from './parse-env.ts';
 export {
   baseUrl,
-  booleanFlag,
   credentialsKeyEnv,
   databaseEnv,
   logEnv,

@@ -26,6 +26,10 @@ describe('credential cipher', () => {
     expect(rotated.seal('x').keyId).not.toBe(sealed.keyId);
   });
 
+  it('rejects a retired key that is not 32 bytes, as it does the current key', () => {
+    expect(() => createCredentialCipher({ key: key(), oldKeys: [randomBytes(16).toString('base64')] })).toThrow('32 bytes');
+  });
+
   it('fails on tampering', () => {
     const cipher = createCredentialCipher({ key: key() });
     const sealed = cipher.seal('token');

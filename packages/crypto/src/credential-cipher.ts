@@ -37,7 +37,8 @@ export function createCredentialCipher(options: { key: string; oldKeys?: string[
   const keys = new Map<string, Buffer>([[keyIdOf(current), current]]);
   for (const old of options.oldKeys ?? []) {
     const buf = Buffer.from(old, 'base64');
-    if (buf.length === 32) keys.set(keyIdOf(buf), buf);
+    if (buf.length !== 32) throw new Error('retired credential key must be 32 bytes');
+    keys.set(keyIdOf(buf), buf);
   }
   const currentKeyId = keyIdOf(current);
 
@@ -77,12 +78,10 @@ export function createCredentialCipher(options: { key: string; oldKeys?: string[
   };
 }
 
-/** The cipher as every process configures it: the current key plus any retired ones still readable. */
-export function createCredentialCipherFromEnv(env: { CREDENTIALS_ENCRYPTION_KEY: string; CREDENTIALS_ENCRYPTION_OLD_KEYS: string }): CredentialCipher {
-  return createCredentialCipher({
-    key: env.CREDENTIALS_ENCRYPTION_KEY,
-    oldKeys: env.CREDENTIALS_ENCRYPTION_OLD_KEYS.split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
-  });
+/**
+ * The cipher as every process configures it: the current key plus any retired ones still readable,
+ * as @ach/config's credentialsKeyEnv parses them.
+ */
+export function createCredentialCipherFromEnv(env: { CREDENTIALS_ENCRYPTION_KEY: string; CREDENTIALS_ENCRYPTION_OLD_KEYS: string[] }): CredentialCipher {
+  return createCredentialCipher({ key: env.CREDENTIALS_ENCRYPTION_KEY, oldKeys: env.CREDENTIALS_ENCRYPTION_OLD_KEYS });
 }

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Rows come back as Date; writes accept a Date or an ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -237,9 +237,3 @@ export interface Database {
   cleanup_audit_log: CleanupAuditLogTable;
   profiles: ProfilesView;
 }
-
-export type User = Selectable<UsersTable>;
-export type NewUser = Insertable<UsersTable>;
-export type PlatformAccount = Selectable<PlatformAccountsTable>;
-export type PlatformAccountUpdate = Updateable<PlatformAccountsTable>;
-export type SyncLog = Selectable<SyncLogsTable>;

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '@ach/db';
 import { createTestDatabase, type TestDatabase } from '@ach/testing';
 
 let t: TestDatabase;
@@ -51,8 +52,7 @@ async function as<T>(role: 'authenticated' | 'anon' | 'service_role', sub: strin
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: t.url, max: 4 });
-  pool.on('error', () => {});
+  pool = createPool(t.url, { max: 4 });
   const { rows } = await pool.query<{ id: string }>(`insert into auth.users (email) values ('alice@example.com'), ('bob@example.com') returning id`);
   [userA, userB] = [rows[0]!.id, rows[1]!.id];
   await pool.query(`insert into public.games (platform_id, platform_game_id, name) values (1, 'NPWR00001_00', 'Game')`);

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPool } from '@ach/db';
 import { createTestDatabase, type TestDatabase } from '@ach/testing';
 
 let t: TestDatabase;
@@ -22,8 +23,7 @@ async function seedRows(user: string): Promise<void> {
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: t.url, max: 4 });
-  pool.on('error', () => {});
+  pool = createPool(t.url, { max: 4 });
   const { rows } = await pool.query<{ id: string }>(`insert into auth.users (email) values ('deleter@example.com') returning id`);
   userId = rows[0]!.id;
   await pool.query(`insert into public.games (platform_id, platform_game_id, name) values (2, '219630713', 'Halo')`);
