@@ -8,6 +8,8 @@ export interface CannedResponse {
   contentType: string;
   body: string;
   headers?: Record<string, string>;
+  /** Send `contentType` exactly as given: Fastify otherwise appends `; charset=utf-8` to a JSON type (PSN sends bare `application/json`). */
+  exactContentType?: boolean;
 }
 
 /** How a platform answers each injected failure (Steam: HTML pages; PSN/Xbox: their JSON envelopes). */
@@ -48,7 +50,8 @@ export function ensureFormParser(app: FastifyInstance): void {
 export function send(reply: FastifyReply, response: CannedResponse): FastifyReply {
   reply.code(response.status).type(response.contentType);
   if (response.headers) reply.headers(response.headers);
-  return reply.send(response.body);
+  // A Buffer payload is sent as is, header included.
+  return reply.send(response.exactContentType ? Buffer.from(response.body, 'utf8') : response.body);
 }
 
 /** Holds a request until `ms` pass, the client goes away or the server starts closing. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Platform } from '@ach/db';
 import { PlatformError, type PlatformErrorKind } from '../platform-error.ts';
-import { parseRetryAfter } from './retry-after.ts';
+import { retryAfterFromHeaders } from './retry-after.ts';
 
 /** One finished call, for per-endpoint stats and call counting. Never carries a URL query (keys live there). */
 export interface PlatformCall {
@@ -116,7 +116,7 @@ export function createPlatformHttp(options: PlatformHttpOptions): PlatformHttp {
       status: res.status,
       message: `${request.endpoint} answered ${res.status}: ${excerpt(res.body)}`,
       ...(kind === 'rate_limited'
-        ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), options.defaultRetryAfterMs ?? 60_000) }
+        ? { retryAfterMs: retryAfterFromHeaders(res.headers, options.defaultRetryAfterMs ?? 60_000) }
         : {}),
     });
   }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { createPlatformHttp, type PlatformHttpOptions, type StatusClassifier } from '../http/platform-http.ts';
-import { parseRetryAfter } from '../http/retry-after.ts';
+import { retryAfterFromHeaders } from '../http/retry-after.ts';
 import { PlatformError } from '../platform-error.ts';
 import { psnAuthorizeRedirectSchema, psnOAuthErrorSchema, psnTokenResponseSchema, type PsnTokenResponse } from './psn-auth-schemas.ts';
 import { psnProfileSchema } from './psn-profile-schemas.ts';
@@ -154,7 +154,7 @@ export function createPsnAuthClient(options: PsnAuthClientOptions): PsnAuthClien
         platform: 'psn',
         endpoint: 'psn.authorize',
         status: res.status,
-        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), options.http?.defaultRetryAfterMs ?? 60_000),
+        retryAfterMs: retryAfterFromHeaders(res.headers, options.http?.defaultRetryAfterMs ?? 60_000),
         message: 'PSN authorize answered 429',
       });
     }

@@ -224,3 +224,9 @@ export const psnGameListPageSchema = z.object({
   totalItemCount: z.number().int().nonnegative(),
 });
 export type PsnGameListPage = z.infer<typeof psnGameListPageSchema>;
+
+export type PsnTitleTrophyGroups = z.infer<typeof psnTitleTrophyGroupsSchema>;
+export type PsnUserTrophyGroups = z.infer<typeof psnUserTrophyGroupsSchema>;
+export type PsnNpServiceName = z.infer<typeof psnNpServiceNameSchema>;
+export type PsnTrophyType = z.infer<typeof psnTrophyTypeSchema>;
+export type PsnTrophyCounts = z.infer<typeof trophyCountsSchema>;

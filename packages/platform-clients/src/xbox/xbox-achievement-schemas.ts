@@ -105,6 +105,8 @@ export const xboxAchievementV1Schema = z.object({
   type: z.number().int().optional(),
   isRevoked: z.boolean().optional(),
   timeUnlocked: xboxInstantSchema,
+  /** Contract 3 only (the 360 view with rarity; not recorded here). */
+  rarity: z.object({ currentCategory: z.string(), currentPercentage: z.number() }).loose().optional(),
 });
 export type XboxAchievementV1 = z.infer<typeof xboxAchievementV1Schema>;
 
@@ -116,20 +118,21 @@ export const xboxAchievementsV1PageSchema = z.object({
 export type XboxAchievementsV1Page = z.infer<typeof xboxAchievementsV1PageSchema>;
 
 /** `GET /users/xuid({xuid})/history/titles`, contract 2: `titleId` is a NUMBER here (a string on titlehub). */
+export const xboxHistoryTitleV2Schema = z.object({
+  lastUnlock: xboxInstantSchema,
+  titleId: z.number().int(),
+  serviceConfigId: z.string(),
+  titleType: z.string(),
+  platform: z.string(),
+  name: z.string(),
+  earnedAchievements: z.number().int().nonnegative(),
+  currentGamerscore: z.number().int().nonnegative(),
+  maxGamerscore: z.number().int().nonnegative(),
+});
+export type XboxHistoryTitleV2 = z.infer<typeof xboxHistoryTitleV2Schema>;
+
 export const xboxHistoryTitlesV2Schema = z.object({
-  titles: z.array(
-    z.object({
-      lastUnlock: xboxInstantSchema,
-      titleId: z.number().int(),
-      serviceConfigId: z.string(),
-      titleType: z.string(),
-      platform: z.string(),
-      name: z.string(),
-      earnedAchievements: z.number().int().nonnegative(),
-      currentGamerscore: z.number().int().nonnegative(),
-      maxGamerscore: z.number().int().nonnegative(),
-    }),
-  ),
+  titles: z.array(xboxHistoryTitleV2Schema),
   pagingInfo: xboxPagingInfoSchema,
 });
 
@@ -167,7 +170,7 @@ export const xboxTitlehubTitleSchema = z
     mediaItemType: z.string().optional(),
     modernTitleId: z.string().nullable().optional(),
     isBundle: z.boolean().optional(),
-    serviceConfigId: z.string().optional(),
+    serviceConfigId: z.string().nullable().optional(),
     pfn: z.string().nullable().optional(),
     achievement: z
       .object({
@@ -184,7 +187,8 @@ export const xboxTitlehubTitleSchema = z
       .object({ lastTimePlayed: xboxInstantSchema, visible: z.boolean().optional(), canHide: z.boolean().optional() })
       .nullable()
       .optional(),
-    images: z.array(z.object({ url: z.string(), type: z.string() }).loose()).optional(),
+    // Every decoration key is present on the wire; an undecorated one is null (titlehub-titleinfo.json).
+    images: z.array(z.object({ url: z.string(), type: z.string() }).loose()).nullable().optional(),
     detail: z.object({ description: z.string().nullable().optional(), releaseDate: z.string().nullable().optional() }).loose().nullable().optional(),
   })
   .loose();
@@ -195,3 +199,19 @@ export const xboxTitlehubTitlesSchema = z.object({
   xuid: xuidSchema,
   titles: z.array(xboxTitlehubTitleSchema),
 });
+
+/**
+ * Xbox Live's throttling answer (429, with `Retry-After`), as Microsoft's fine-grained rate limiting
+ * documentation gives it: `{"version":1,"currentRequests":13,"maxRequests":10,"periodInSeconds":120,"limitType":"Rate"}`.
+ * No recorded body exists; every field is optional so an unexpected one still yields the 429.
+ */
+export const xboxThrottleSchema = z
+  .object({
+    version: z.number().optional(),
+    currentRequests: z.coerce.number().int().nonnegative().optional(),
+    maxRequests: z.coerce.number().int().nonnegative().optional(),
+    periodInSeconds: z.coerce.number().positive().optional(),
+    limitType: z.string().optional(),
+  })
+  .loose();
+export type XboxThrottle = z.infer<typeof xboxThrottleSchema>;

@@ -1,3 +1,5 @@
+import type { PsnLibraryOptions } from './psn-library.ts';
+
 /**
  * The PSN accounts the sandbox knows at start (and after `/__sandbox/reset`). The NPSSO is what a user
  * pastes into `PUT /accounts/psn`; the account ids and online ids of the first three are the recorded
@@ -15,6 +17,8 @@ export interface PsnAccountSeed {
   trophyLevel?: number;
   progress?: number;
   earnedTrophies?: { bronze: number; silver: number; gold: number; platinum: number };
+  /** Its trophy list (psn-library.ts); default 20 titles, half earned. */
+  library?: PsnLibraryOptions;
 }
 
 /** Sony's default-avatar URLs, as the recorded profile answers them (size order s, xl, l, m). */
@@ -29,6 +33,7 @@ export const PSN_DEFAULT_ACCOUNTS: readonly PsnAccountSeed[] = [
   {
     npsso: 'sandbox-npsso-ikemenzi',
     accountId: '6515971742264256071',
+    library: { titles: 100, earnedRatio: 0.6 },
     onlineId: 'ikemenzi',
     isPlus: true,
     trophyLevel: 512,
@@ -38,6 +43,7 @@ export const PSN_DEFAULT_ACCOUNTS: readonly PsnAccountSeed[] = [
   {
     npsso: 'sandbox-npsso-vaulttec-trading',
     accountId: '8520698476712646544',
+    library: { titles: 0 },
     onlineId: 'VaultTec_Trading',
     aboutMe: 'r/Fallout76Marketplace Moderator',
     trophyLevel: 1,
@@ -47,6 +53,7 @@ export const PSN_DEFAULT_ACCOUNTS: readonly PsnAccountSeed[] = [
   {
     npsso: 'sandbox-npsso-vaulttec-co',
     accountId: '2721516955383551246',
+    library: { titles: 0 },
     onlineId: 'VaultTec-Co',
     trophyLevel: 1,
     progress: 0,
@@ -55,6 +62,7 @@ export const PSN_DEFAULT_ACCOUNTS: readonly PsnAccountSeed[] = [
   {
     npsso: 'sandbox-npsso-demo',
     accountId: '9007199254740993123',
+    library: { titles: 40, earnedRatio: 0.5 },
     onlineId: 'sandbox_demo',
     aboutMe: 'Demo account of the platform sandbox',
     isPlus: true,
@@ -65,6 +73,7 @@ export const PSN_DEFAULT_ACCOUNTS: readonly PsnAccountSeed[] = [
   {
     npsso: 'sandbox-npsso-private',
     accountId: '5007681186655854753',
+    library: { titles: 30, earnedRatio: 0.4 },
     onlineId: 'sandbox_private',
     isPrivate: true,
     trophyLevel: 77,

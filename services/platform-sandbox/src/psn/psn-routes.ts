@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { SandboxPluginOptions } from '../sandbox-context.ts';
 import { ensureFormParser, serveCall, type CannedResponse } from '../serve-call.ts';
 import { PSN_DEFAULT_AVATARS } from './psn-accounts.ts';
 import { psnAdminRoutes } from './psn-admin-routes.ts';
-import type { PsnIssuedTokens, PsnSandboxAccount, PsnSandboxState } from './psn-state.ts';
+import { authenticate, isAnswer, resolveTarget } from './psn-caller.ts';
+import type { PsnIssuedTokens } from './psn-state.ts';
+import { psnTrophyRoutes } from './psn-trophy-routes.ts';
 import {
   PS_APP_BASIC,
   PS_APP_CLIENT_ID,
@@ -13,9 +15,6 @@ import {
   PSN_BAD_CLIENT,
   PSN_INVALID_CODE,
   PSN_INVALID_REFRESH_TOKEN,
-  PSN_INVALID_TOKEN,
-  PSN_NOT_FOUND,
-  PSN_NOT_PERMITTED,
   psnApiError,
   psnApiFaults,
   psnApiJson,
@@ -52,10 +51,6 @@ const npssoFromCookie = (cookie: string | undefined): string | undefined =>
     .find((part) => part.startsWith('npsso='))
     ?.slice('npsso='.length);
 
-const bearer = (request: FastifyRequest): string | undefined => {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  return match?.[1];
-};
 
 /** The token endpoint's success answer, fields in the recorded order. */
 function tokenAnswer(t: PsnIssuedTokens, scope: string): CannedResponse {
@@ -70,23 +65,16 @@ function tokenAnswer(t: PsnIssuedTokens, scope: string): CannedResponse {
   });
 }
 
-/** The signed-in account for `me`, or the named one; PSN answers another user's private data with 403. */
-function resolveTarget(psn: PsnSandboxState, caller: PsnSandboxAccount, accountId: string): PsnSandboxAccount | CannedResponse {
-  if (accountId === 'me' || accountId === caller.accountId) return caller;
-  const target = psn.accountById(accountId);
-  if (!target) return PSN_NOT_FOUND();
-  return target;
-}
-
 /**
- * PSN endpoints at their real paths. This issue: the sign-in half (authorize, token) plus the two calls
- * the link uses to learn who signed in (trophySummary for `me`, the profile by account id). Every answer
- * goes through `serveCall`, so faults and call counts work like Steam's.
+ * PSN endpoints at their real paths: the sign-in half (authorize, token), the two calls the link uses to
+ * learn who signed in (trophySummary for `me`, the profile by account id) and the trophy endpoints
+ * (psn-trophy-routes.ts). Every answer goes through `serveCall`, so faults and call counts work like Steam's.
  */
 export const psnRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, { sandbox }) => {
   const psn = sandbox.state.psn;
   ensureFormParser(app);
   await app.register(psnAdminRoutes, { prefix: '/__sandbox/psn', sandbox });
+  await app.register(psnTrophyRoutes, { sandbox });
 
   app.get('/api/authz/v3/oauth/authorize', (request, reply) =>
     serveCall(sandbox, reply, { endpoint: 'psn.authorize', params: {}, faults: psnAuthorizeFaults }, () => {
@@ -123,11 +111,10 @@ export const psnRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, {
   app.get('/api/trophy/v1/users/:accountId/trophySummary', (request, reply) => {
     const { accountId } = accountParamsSchema.parse(request.params);
     return serveCall(sandbox, reply, { endpoint: 'psn.trophySummary', params: { accountId }, faults: psnApiFaults }, () => {
-      const caller = psn.accountForAccessToken(bearer(request) ?? '');
-      if (!caller) return PSN_INVALID_TOKEN();
-      const target = resolveTarget(psn, caller, accountId);
-      if ('status' in target) return target;
-      if (target !== caller && target.isPrivate) return PSN_NOT_PERMITTED();
+      const caller = authenticate(psn, request);
+      if (isAnswer(caller)) return caller;
+      const target = resolveTarget(psn, caller, accountId, { privacy: true });
+      if (isAnswer(target)) return target;
       // Field order as recorded (psn/trophy-summary.json); points follow the level so the numbers agree.
       const basePoint = (target.trophyLevel - 1) * 60;
       return psnApiJson({
@@ -146,8 +133,8 @@ export const psnRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, {
   app.get('/api/userProfile/v1/internal/users/:accountId/profiles', (request, reply) => {
     const { accountId } = accountParamsSchema.parse(request.params);
     return serveCall(sandbox, reply, { endpoint: 'psn.profile', params: { accountId }, faults: psnApiFaults }, () => {
-      const caller = psn.accountForAccessToken(bearer(request) ?? '');
-      if (!caller) return PSN_INVALID_TOKEN();
+      const caller = authenticate(psn, request);
+      if (isAnswer(caller)) return caller;
       // The userProfile service does not resolve `me` (clients report 400); codes are per service — sandbox's choice.
       if (!/^\d+$/.test(accountId)) return psnApiError(400, 2281473, `Bad Request (path: accountId)`);
       const target = psn.accountById(accountId);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PSN_DEFAULT_ACCOUNTS, type PsnAccountSeed } from './psn-accounts.ts';
+import { createPsnTrophyState, type PsnTrophyState } from './psn-trophy-state.ts';
 
 /**
  * PSN accounts and the OAuth sessions the sandbox has issued for them. Tokens are live random values with
@@ -40,6 +41,10 @@ export interface PsnIssuedTokens {
 export type PsnTokenKind = 'access' | 'refresh' | 'all';
 
 export interface PsnSandboxState {
+  /** Milliseconds, the sandbox's PSN clock (token lifetimes, request windows, earn times). */
+  now(): number;
+  /** Libraries, the trophy catalogue and the trophy-side controls (see psn-trophy-state.ts). */
+  readonly trophies: PsnTrophyState;
   reset(): void;
   listAccounts(): PsnSandboxAccount[];
   addAccount(seed: PsnAccountSeed): PsnSandboxAccount;
@@ -91,6 +96,7 @@ export function createPsnSandboxState(options: PsnSandboxOptions = {}): PsnSandb
   const refreshTtlS = options.refreshTokenTtlSeconds ?? 5183999;
   const seeds = options.accounts ?? (options.seedDefaults === false ? [] : PSN_DEFAULT_ACCOUNTS);
 
+  const trophies = createPsnTrophyState({ now });
   const accounts = new Map<string, PsnSandboxAccount>();
   const codes = new Map<string, { accountId: string; expiresAt: number }>();
   const accessTokens = new Map<string, { session: Session; expiresAt: number }>();
@@ -112,17 +118,24 @@ export function createPsnSandboxState(options: PsnSandboxOptions = {}): PsnSandb
   }
 
   const state: PsnSandboxState = {
+    now,
+    trophies,
     reset() {
       accounts.clear();
       codes.clear();
       accessTokens.clear();
       refreshTokens.clear();
-      for (const seed of seeds) accounts.set(seed.accountId, toAccount(seed));
+      trophies.reset();
+      for (const seed of seeds) {
+        accounts.set(seed.accountId, toAccount(seed));
+        trophies.putLibrary(seed.accountId, seed.library);
+      }
     },
     listAccounts: () => [...accounts.values()].map((a) => ({ ...a, earnedTrophies: { ...a.earnedTrophies } })),
     addAccount(seed) {
       const account = toAccount(seed);
       accounts.set(account.accountId, account);
+      trophies.putLibrary(account.accountId, seed.library);
       return { ...account };
     },
     accountById: (accountId) => accounts.get(accountId),

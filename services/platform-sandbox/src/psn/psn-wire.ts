@@ -17,7 +17,7 @@ const API_JSON = 'application/json';
 const AUTH_JSON = 'application/json;charset=UTF-8';
 const SONY_AUTH_DOCS = 'https://auth.api.sonyentertainmentnetwork.com/docs/';
 
-export const psnApiJson = (body: unknown, status = 200): CannedResponse => ({ status, contentType: API_JSON, body: JSON.stringify(body) });
+export const psnApiJson = (body: unknown, status = 200): CannedResponse => ({ status, contentType: API_JSON, body: JSON.stringify(body), exactContentType: true });
 export const psnAuthJson = (body: unknown, status = 200): CannedResponse => ({ status, contentType: AUTH_JSON, body: JSON.stringify(body) });
 
 /** The m.np.playstation.com envelope. 2240525 / 2240526 are recorded; others say so where used. */
@@ -26,8 +26,28 @@ export const psnApiError = (status: number, code: number, message: string): Cann
 
 export const PSN_NOT_FOUND = () => psnApiError(404, 2240525, 'Resource not found');
 export const PSN_NOT_PERMITTED = () => psnApiError(403, 2240526, 'Not permitted by access control');
-/** Sandbox's choice: no 401 body was recorded. */
+/** Not recorded by our sources, but quoted verbatim in andshrew/PlayStation-Trophies#16 (2022). */
 export const PSN_INVALID_TOKEN = () => psnApiError(401, 2241025, 'Invalid token');
+/** The recorded 400 is the userProfile service's (2281473); the trophy service's code is the sandbox's choice. */
+export const PSN_BAD_REQUEST = (what: string) => psnApiError(400, 2240513, `Bad Request (${what})`);
+
+/** As clients quote it (Tustin/psn-php#117, #148): no referenceId. */
+const RATE_LIMITED_BODY = { error: { code: 2138635, message: 'Rate limit exceeded' } };
+
+/**
+ * A 429 from the request window: PSN says when the window reopens in `X-RateLimit-Next-Available` (unix
+ * seconds; andshrew's API notes) and no `Retry-After`. The other `X-RateLimit-*` headers are the ones Sony's
+ * console SDK reads (sandbox's values: the window's limit, 0 left, its length in seconds).
+ */
+export const psnRateLimited = (limited: { limit: number; windowSeconds: number; nextAvailable: number }): CannedResponse => ({
+  ...psnApiJson(RATE_LIMITED_BODY, 429),
+  headers: {
+    'x-ratelimit-limit': String(limited.limit),
+    'x-ratelimit-remaining': '0',
+    'x-ratelimit-timeperiod': String(limited.windowSeconds),
+    'x-ratelimit-next-available': String(limited.nextAvailable),
+  },
+});
 
 /** ca.account.sony.com's OAuth errors (`error_code` 4159 "Invalid refresh token" is what clients report). */
 export const psnOAuthError = (status: number, error: string, description: string, errorCode: number): CannedResponse =>
@@ -58,7 +78,7 @@ const gatewayTimeout: CannedResponse = { status: 504, contentType: 'text/html', 
 
 /** Faults on m.np.playstation.com: the API envelope (429 code 2138635 "Rate limit exceeded" as clients report it). */
 export const psnApiFaults: PlatformFaultResponses = {
-  rateLimited: psnApiJson({ error: { code: 2138635, message: 'Rate limit exceeded' } }, 429),
+  rateLimited: psnApiJson(RATE_LIMITED_BODY, 429),
   get serverError() {
     return psnApiError(500, 2240512, 'Internal Server Error');
   },

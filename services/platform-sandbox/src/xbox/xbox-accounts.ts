@@ -1,8 +1,11 @@
+import type { XboxLibraryOptions } from './xbox-library.ts';
+
 /**
  * The Microsoft accounts the sandbox knows at start (and after reset). `refreshToken` is the value a user
  * gives `PUT /accounts/xbox`; it stays valid for ever (like a fresh sign-in), while every refresh hands out
- * a new, rotated one. `xstsError` makes XSTS refuse the account with that `XErr`, as Xbox Live does for a
- * Microsoft account without an Xbox profile (2148916233) or a child outside a family (2148916238).
+ * a new, rotated one and retires the one it was given. `xstsError` makes XSTS refuse the account with that
+ * `XErr`, as Xbox Live does for a Microsoft account without an Xbox profile (2148916233) or a child outside
+ * a family (2148916238). `library` sizes its generated title history (none: an empty history).
  */
 export interface XboxAccountSeed {
   refreshToken: string;
@@ -15,6 +18,7 @@ export interface XboxAccountSeed {
   displayPicRaw?: string;
   realName?: string;
   bio?: string;
+  library?: XboxLibraryOptions;
 }
 
 /** The recorded gamerpic of the fixtures' account (profile-settings.json). */
@@ -34,6 +38,7 @@ export const XBOX_DEFAULT_ACCOUNTS: readonly XboxAccountSeed[] = [
     displayPicRaw: XBOX_FIXTURE_GAMERPIC,
     realName: 'Eric Neustadter',
     bio: 'ex-Xbox',
+    library: { titles: 40, achievementsPerTitle: 25, x360Ratio: 0.25, earnedRatio: 0.45 },
   },
   {
     refreshToken: 'sandbox-msa-demo',
@@ -42,6 +47,17 @@ export const XBOX_DEFAULT_ACCOUNTS: readonly XboxAccountSeed[] = [
     userHash: '1234567890123456789',
     gamerscore: 12345,
     displayPicRaw: XBOX_FIXTURE_GAMERPIC,
+    library: { titles: 24, achievementsPerTitle: 20, x360Ratio: 0.25, earnedRatio: 0.5 },
+  },
+  {
+    refreshToken: 'sandbox-msa-collector',
+    xuid: '2535422222222222',
+    gamertag: 'SandboxCollector',
+    userHash: '4444444444444444444',
+    gamerscore: 0,
+    displayPicRaw: XBOX_FIXTURE_GAMERPIC,
+    // The benchmark library: 1,000 titles × 40 achievements, generated per title on demand.
+    library: { titles: 1000, achievementsPerTitle: 40, x360Ratio: 0.2, earnedRatio: 0.6 },
   },
   {
     refreshToken: 'sandbox-msa-no-xbox',

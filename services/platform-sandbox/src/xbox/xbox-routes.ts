@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { SandboxPluginOptions } from '../sandbox-context.ts';
 import { ensureFormParser, serveCall } from '../serve-call.ts';
 import { xboxAdminRoutes } from './xbox-admin-routes.ts';
+import { xboxDataRoutes } from './xbox-data-routes.ts';
 import type { XboxSandboxAccount } from './xbox-state.ts';
 import { MSA_INVALID_GRANT, msaError, msaFaults, xboxInstant, xboxJson, xboxServiceFaults, xboxServiceJson, xboxUnauthorized, xstsRefusal } from './xbox-wire.ts';
 
@@ -55,13 +56,15 @@ function profileSettings(account: XboxSandboxAccount): Record<string, string> {
 }
 
 /**
- * Xbox Live endpoints at their real paths. This issue: the token chain (`/oauth20_token.srf`,
- * `/user/authenticate`, `/xsts/authorize`) and profile settings. Every answer goes through `serveCall`.
+ * Xbox Live endpoints at their real paths: the token chain (`/oauth20_token.srf`, `/user/authenticate`,
+ * `/xsts/authorize`), profile settings, and the achievement/titlehub data services (xbox-data-routes.ts).
+ * Every answer goes through `serveCall`.
  */
 export const xboxRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, { sandbox }) => {
   const xbox = sandbox.state.xbox;
   ensureFormParser(app);
   await app.register(xboxAdminRoutes, { prefix: '/__sandbox/xbox', sandbox });
+  await app.register(xboxDataRoutes, { sandbox });
 
   app.post('/oauth20_token.srf', (request, reply) =>
     serveCall(sandbox, reply, { endpoint: 'xbox.msaToken', params: {}, faults: msaFaults }, () => {

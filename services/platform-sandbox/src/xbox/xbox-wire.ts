@@ -1,4 +1,5 @@
 import type { CannedResponse, PlatformFaultResponses } from '../serve-call.ts';
+import type { XboxThrottled } from './xbox-rate-limit.ts';
 
 /**
  * Xbox Live's and login.live.com's wire formats (platform-fixtures/xbox): PascalCase token JSON with 7
@@ -39,7 +40,17 @@ export const msaError = (error: string, description: string, status = 400): Cann
 export const MSA_INVALID_GRANT = () =>
   msaError('invalid_grant', "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid.");
 
+/** The documented throttling answer; `Retry-After` is the seconds until the full window rolls over. */
+export const xboxThrottled = (t: XboxThrottled): CannedResponse => ({
+  ...xboxServiceJson({ version: 1, currentRequests: t.currentRequests, maxRequests: t.maxRequests, periodInSeconds: t.periodInSeconds, limitType: 'Rate' }, 429),
+  headers: { 'retry-after': String(t.retryAfterSeconds) },
+});
 const throttled = xboxServiceJson({ version: 1, currentRequests: 101, maxRequests: 100, periodInSeconds: 15, limitType: 'Rate' }, 429);
+/** Empty-bodied answers of the data services: a bad query, a private profile, an unknown user or title. */
+const emptyAnswer = (status: number): CannedResponse => ({ status, contentType: 'text/plain; charset=utf-8', body: '' });
+export const xboxBadRequest = () => emptyAnswer(400);
+export const xboxForbidden = () => emptyAnswer(403);
+export const xboxNotFound = () => emptyAnswer(404);
 const gatewayTimeout: CannedResponse = { status: 504, contentType: 'text/html', body: '<html><body><h1>504 Gateway Time-out</h1></body></html>' };
 const serverError: CannedResponse = { status: 500, contentType: 'text/plain; charset=utf-8', body: '' };
 
@@ -50,7 +61,7 @@ export const xboxServiceFaults: PlatformFaultResponses = {
   get unauthorized() {
     return xboxUnauthorized();
   },
-  forbidden: { status: 403, contentType: 'text/plain; charset=utf-8', body: '' },
+  forbidden: emptyAnswer(403),
   gatewayTimeout,
 };
 
