@@ -22,7 +22,7 @@ const sandboxPort = Number(process.env.SANDBOX_PORT ?? 4010);
 const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
 const apiUrl = `http://127.0.0.1:${apiPort}`;
 const jwtSecret = process.env.SUPABASE_JWT_SECRET ?? randomBytes(32).toString('base64url');
-const bullBoardPassword = process.env.BULL_BOARD_PASSWORD ?? randomBytes(9).toString('base64url');
+const bullBoardPassword = process.env.BULL_BOARD_PASSWORD ?? randomBytes(18).toString('base64url');
 const logDir = join(root, '.demo', 'logs');
 
 const env: Record<string, string> = {
@@ -48,6 +48,9 @@ const env: Record<string, string> = {
   XBOX_ACHIEVEMENTS_BASE_URL: sandboxUrl,
   XBOX_TITLEHUB_BASE_URL: sandboxUrl,
   XBOX_PROFILE_BASE_URL: sandboxUrl,
+  // Steam sign-in: the browser goes to the sandbox's login page and comes back to this API.
+  STEAM_OPENID_BASE_URL: sandboxUrl,
+  PUBLIC_BASE_URL: apiUrl,
 };
 
 const children: { name: string; child: ChildProcess }[] = [];

@@ -1,4 +1,5 @@
 export { ConfigError, parseEnv, parseEnvOrExit } from './parse-env.ts';
+export { optionalSecretOfAtLeast, trustedFetchUrl } from './secret-env.ts';
 export {
   baseUrl,
   credentialsKeyEnv,

@@ -27,6 +27,9 @@ export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
+/** GCM accepts tags down to 4 bytes unless told the length; a short tag is a forgeable one. */
+const AUTH_TAG_BYTES = 16;
+
 /**
  * AES-256-GCM with a random 96-bit IV per seal. `associatedData` binds a ciphertext to its row
  * (e.g. `userId:platform`) so a token copied onto another user's row fails to open.
@@ -44,7 +47,7 @@ export function createCredentialCipher(options: { key: string; oldKeys?: string[
 
   function seal(plaintext: string, associatedData = ''): SealedSecret {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', current, iv);
+    const cipher = createCipheriv('aes-256-gcm', current, iv, { authTagLength: AUTH_TAG_BYTES });
     cipher.setAAD(Buffer.from(associatedData));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
@@ -59,10 +62,12 @@ export function createCredentialCipher(options: { key: string; oldKeys?: string[
     if (!key) throw new CredentialDecryptError(`no key with id ${sealed.keyId}`);
     const [version, iv, tag, body] = sealed.ciphertext.split('.');
     if (version !== 'v1' || !iv || !tag || body === undefined) throw new CredentialDecryptError('unrecognised ciphertext format');
+    const tagBytes = Buffer.from(tag, 'base64url');
+    if (tagBytes.length !== AUTH_TAG_BYTES) throw new CredentialDecryptError('ciphertext failed authentication');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: AUTH_TAG_BYTES });
       decipher.setAAD(Buffer.from(associatedData));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
       throw new CredentialDecryptError('ciphertext failed authentication');

@@ -58,8 +58,13 @@ export interface PlatformAccountsTable {
   last_sync_id: string | null;
   last_synced_at: Timestamp | null;
   last_error_code: string | null;
-  /** Set when the platform rejected the stored credential or the profile went private. */
+  /** Set when the platform rejected the stored credential, the profile went private, or another user proved ownership. */
   needs_attention: Generated<boolean>;
+  /**
+   * The link proved the user owns the account (Steam OpenID sign-in; PSN / Xbox tokens). At most one
+   * user holds a verified link of an account (`platform_accounts_verified_external_key`).
+   */
+  verified: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDb, migrateToEmpty, migrateToLatest, MIGRATIONS_DIR } from '@ach/db';
+import { createDb, migrateToEmpty, migrateToLatest, migrationStatus, MIGRATION_SCHEMA, MIGRATIONS_DIR } from '@ach/db';
 import { createEmptyDatabase, type EmptyDatabase } from './empty-database.ts';
 
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_[a-z0-9_]+\.ts$/.test(f)).sort().map((f) => f.replace(/\.ts$/, ''));
@@ -18,12 +21,15 @@ afterAll(async () => {
   for (const database of databases) await database.drop();
 });
 
-/** Everything a migration could leave behind, outside Kysely's own bookkeeping tables. */
+/**
+ * Everything a migration could leave behind in the schemas it works in. Kysely's bookkeeping lives
+ * in its own schema and must not show up here.
+ */
 async function schemaObjects(database: EmptyDatabase): Promise<string[]> {
   const { rows } = await database.query<{ object: string }>(`
     select 'relation ' || n.nspname || '.' || c.relname as object
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where n.nspname in ('public', 'auth') and c.relname not like 'kysely_migration%'
+     where n.nspname in ('public', 'auth')
     union all
     select 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      where n.nspname in ('public', 'auth')
@@ -58,6 +64,31 @@ function runCli(url: string, command: 'up' | 'down'): Promise<{ code: number | n
   });
 }
 
+/** The last migration before the bookkeeping moved out of public. */
+const LAST_WITH_BOOKKEEPING_IN_PUBLIC = '0004_tombstones';
+
+/**
+ * What the migrator did before: Kysely's defaults, bookkeeping in `public`, with the migrations
+ * there were then. Applied under Supabase's default privileges, so its tables carry anon's grants.
+ */
+async function migrateAsOlderRelease(database: EmptyDatabase, db: Kysely<unknown>): Promise<void> {
+  await database.query(`
+    do $$
+    begin
+      if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin; end if;
+      if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
+      if not exists (select 1 from pg_roles where rolname = 'service_role') then create role service_role nologin bypassrls; end if;
+    end $$;
+    alter default privileges in schema public grant all on tables to anon, authenticated, service_role;`);
+  const names = MIGRATION_NAMES.filter((name) => name <= LAST_WITH_BOOKKEEPING_IN_PUBLIC);
+  const provider = {
+    getMigrations: async (): Promise<Record<string, Migration>> => Object.fromEntries(await Promise.all(
+      names.map(async (name) => [name, (await import(pathToFileURL(join(MIGRATIONS_DIR, `${name}.ts`)).href)) as Migration]))),
+  };
+  const result = await new Migrator({ db, provider }).migrateToLatest();
+  if (result.error) throw result.error;
+}
+
 describe('migrations', () => {
   it('go up from an empty database, down to empty, and up again', async () => {
     const database = await emptyDatabase();
@@ -84,11 +115,45 @@ describe('migrations', () => {
     const database = await emptyDatabase();
     const runs = await Promise.all([runCli(database.url, 'up'), runCli(database.url, 'up'), runCli(database.url, 'up')]);
     for (const run of runs) expect(run.code, run.output).toBe(0);
-    const { rows } = await database.query<{ name: string }>('select name from kysely_migration order by name');
+    const { rows } = await database.query<{ name: string }>(`select name from ${MIGRATION_SCHEMA}.kysely_migration order by name`);
     expect(rows.map((r) => r.name)).toEqual(MIGRATION_NAMES);
     // Between them the three runs report every migration applied once, whichever process did it.
     const applied = runs.flatMap((run) => [...run.output.matchAll(/^applied\s+(\S+)$/gm)].map((m) => m[1]));
     expect(applied.sort()).toEqual(MIGRATION_NAMES);
+  });
+
+  it('moves an older install\'s bookkeeping out of public when three runs race, re-applying nothing', async () => {
+    const database = await emptyDatabase();
+    await withDb(database.url, (db) => migrateAsOlderRelease(database, db as unknown as Kysely<unknown>));
+    const before = await database.query<{ name: string; timestamp: string }>('select name, timestamp from public.kysely_migration order by name');
+    expect(before.rows.map((r) => r.name)).toEqual(MIGRATION_NAMES.filter((name) => name <= LAST_WITH_BOOKKEEPING_IN_PUBLIC));
+    const anonBefore = await database.query<{ can: boolean }>(`select has_table_privilege('anon', 'public.kysely_migration', 'DELETE') as can`);
+    expect(anonBefore.rows[0]!.can).toBe(true);
+
+    // db:status, read-only, reads the bookkeeping where it still is.
+    const status = await withDb(database.url, (db) => migrationStatus(db));
+    expect(status.filter((m) => m.executedAt).map((m) => m.name)).toEqual(before.rows.map((r) => r.name));
+
+    const runs = await Promise.all([runCli(database.url, 'up'), runCli(database.url, 'up'), runCli(database.url, 'up')]);
+    for (const run of runs) expect(run.code, run.output).toBe(0);
+    const applied = runs.flatMap((run) => [...run.output.matchAll(/^applied\s+(\S+)$/gm)].map((m) => m[1]));
+    expect(applied.sort()).toEqual(MIGRATION_NAMES.filter((name) => name > LAST_WITH_BOOKKEEPING_IN_PUBLIC));
+
+    const tables = await database.query<{ name: string }>(`
+      select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relname like 'kysely%' and c.relkind = 'r' order by 1`);
+    expect(tables.rows.map((r) => r.name)).toEqual([`${MIGRATION_SCHEMA}.kysely_migration`, `${MIGRATION_SCHEMA}.kysely_migration_lock`]);
+    const after = await database.query<{ name: string; timestamp: string }>(`select name, timestamp from ${MIGRATION_SCHEMA}.kysely_migration order by name`);
+    // The rows the older release wrote, untouched (same timestamps), and the new migrations once each.
+    expect(after.rows.slice(0, before.rows.length)).toEqual(before.rows);
+    expect(after.rows.map((r) => r.name)).toEqual(MIGRATION_NAMES);
+    const grants = await database.query<{ role: string; can: boolean }>(`
+      select r.rolname as role, has_table_privilege(r.rolname, '${MIGRATION_SCHEMA}.kysely_migration', 'SELECT, DELETE') as can
+        from pg_roles r where r.rolname in ('anon', 'authenticated', 'service_role') order by 1`);
+    expect(grants.rows).toEqual([{ role: 'anon', can: false }, { role: 'authenticated', can: false }, { role: 'service_role', can: false }]);
+
+    const again = await runCli(database.url, 'up');
+    expect(again.output).toContain('database is up to date');
   });
 
   it('keeps an existing Supabase auth schema: the shim is skipped on up and nothing of theirs is dropped on down', async () => {

@@ -1,10 +1,14 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { redactLogLine } from './log-redaction.ts';
 
 export type { Logger };
 
 /**
- * JSON logs with the service name on every line. Credential-shaped keys are redacted here, once,
- * so a careless `log.info({ account })` can never leak a platform token.
+ * JSON logs with the service name on every line. Secrets are redacted here, once, on the finished
+ * line: credential-shaped keys in camelCase or snake_case at any depth (`accessToken`,
+ * `refresh_token`, `npsso`, `password`, `authorization`, …, inside errors and their causes too) and
+ * bearer tokens, JWTs and URL passwords inside text — so a careless `log.info({ account })` or
+ * `log.error({ err })` can never leak a platform token.
  */
 export function createLogger(options: { name: string; level?: string; destination?: pino.DestinationStream }): Logger {
   const config: LoggerOptions = {
@@ -12,26 +16,7 @@ export function createLogger(options: { name: string; level?: string; destinatio
     level: options.level ?? 'info',
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'npsso',
-        'refreshToken',
-        'accessToken',
-        'token',
-        'credentials',
-        'password',
-        '*.npsso',
-        '*.refreshToken',
-        '*.accessToken',
-        '*.token',
-        '*.credentials',
-        '*.password',
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'req.headers["x-webhook-secret"]',
-      ],
-      censor: '[redacted]',
-    },
+    hooks: { streamWrite: redactLogLine },
   };
   return options.destination ? pino(config, options.destination) : pino(config);
 }

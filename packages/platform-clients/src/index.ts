@@ -8,7 +8,7 @@ export {
   type PlatformResponse,
   type StatusClassifier,
 } from './http/platform-http.ts';
-export { parseRetryAfter } from './http/retry-after.ts';
+export { parseRateLimitNextAvailable, parseRetryAfter, retryAfterFromHeaders } from './http/retry-after.ts';
 
 // PSN
 export {
@@ -38,6 +38,17 @@ export {
   type PsnProfile,
 } from './psn/psn-profile-schemas.ts';
 export * from './psn/psn-trophy-schemas.ts';
+export {
+  createPsnTrophyClient,
+  PSN_TROPHY_ENDPOINTS,
+  PSN_TROPHY_TITLES_MAX_LIMIT,
+  type PsnTitleRef,
+  type PsnTrophyClient,
+  type PsnTrophyClientOptions,
+  type PsnTrophyGroupId,
+  type PsnTrophyTitleList,
+} from './psn/psn-trophy-client.ts';
+export { classifyPsnApiError, parsePsnApiError } from './psn/psn-api-errors.ts';
 export { linkPsnAccount, type PsnLinkedAccount } from './psn/link-psn-account.ts';
 
 // Xbox
@@ -70,6 +81,17 @@ export {
 } from './xbox/xbox-auth-schemas.ts';
 export { XSTS_ERROR_CODES } from './xbox/xsts-error-codes.ts';
 export * from './xbox/xbox-achievement-schemas.ts';
+export {
+  createXboxAchievementsClient,
+  XBOX_DATA_ENDPOINTS,
+  XBOX_TITLE_HISTORY_DECORATIONS,
+  type Xbox360TitleAchievements,
+  type XboxAchievementsClient,
+  type XboxAchievementsClientOptions,
+  type XboxServiceAuth,
+  type XboxTitleAchievements,
+} from './xbox/xbox-achievements-client.ts';
+export { classifyXboxServiceError } from './xbox/xbox-service-errors.ts';
 export { linkXboxAccount, type XboxLinkedAccount } from './xbox/link-xbox-account.ts';
 
 // Steam
@@ -93,3 +115,14 @@ export { classifySteamError } from './steam/steam-errors.ts';
 export { isSteamId64, isSteamVanityName } from './steam/steam-id.ts';
 export { INVALID_STEAM_ID_CODE, resolveSteamAccount, type ResolvedSteamAccount, type SteamAccountInput } from './steam/resolve-steam-account.ts';
 export * as steamSchemas from './steam/steam-schemas.ts';
+export {
+  createSteamOpenIdClient,
+  OPENID2_NS,
+  parseKeyValueForm,
+  STEAM_OPENID_ENDPOINTS,
+  SteamOpenIdRejectedError,
+  type SteamOpenIdAssertion,
+  type SteamOpenIdClient,
+  type SteamOpenIdClientOptions,
+  type SteamOpenIdRejectReason,
+} from './steam/steam-openid.ts';

@@ -25,6 +25,18 @@ export async function publishSyncEvent(redis: Redis, prefix: string, event: Sync
   await redis.publish(syncEventsChannel(prefix, event.userId), JSON.stringify(syncEventSchema.parse(event)));
 }
 
+/** A pub/sub message as a SyncEvent, or undefined when it is not one (never throws: it runs in a Redis event handler). */
+export function parseSyncEvent(message: string): SyncEvent | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  const parsed = syncEventSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** `subscriber` must be a connection used for nothing else (Redis subscriber mode). Returns an unsubscribe. */
 export async function subscribeSyncEvents(
   subscriber: Redis,
@@ -35,8 +47,8 @@ export async function subscribeSyncEvents(
   const channel = syncEventsChannel(prefix, userId);
   const listener = (incoming: string, message: string) => {
     if (incoming !== channel) return;
-    const parsed = syncEventSchema.safeParse(JSON.parse(message));
-    if (parsed.success) onEvent(parsed.data);
+    const event = parseSyncEvent(message);
+    if (event) onEvent(event);
   };
   subscriber.on('message', listener);
   await subscriber.subscribe(channel);

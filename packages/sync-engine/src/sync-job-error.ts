@@ -5,8 +5,9 @@
 export class SyncJobError extends Error {
   readonly code: string;
   readonly needsAttention: boolean;
-  constructor(code: string, message: string, options: { needsAttention?: boolean } = {}) {
-    super(message);
+  /** `message` is shown to the user: our words only; what went wrong underneath goes in `cause` (logged). */
+  constructor(code: string, message: string, options: { needsAttention?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
     this.name = 'SyncJobError';
     this.code = code;
     this.needsAttention = options.needsAttention ?? false;

@@ -1,7 +1,17 @@
 import { z } from 'zod';
-import { credentialsKeyEnv, databaseEnv, logEnv, platformEnv, redisEnv } from '@ach/config';
+import { baseUrl, credentialsKeyEnv, databaseEnv, logEnv, optionalSecretOfAtLeast, platformEnv, redisEnv, trustedFetchUrl } from '@ach/config';
 
 const optionalSecret = z.string().min(1).optional();
+
+/** Where browsers reach this API (a path prefix is fine, e.g. behind a proxy); no trailing slash. */
+const publicBaseUrl = z
+  .url({ protocol: /^https?$/ })
+  .default('http://127.0.0.1:3000')
+  .refine((value) => {
+    const url = new URL(value);
+    return !url.search && !url.hash && !url.username && !url.password;
+  }, { message: 'must be scheme://host[:port][/path] without query, fragment or credentials' })
+  .transform((value) => value.replace(/\/+$/, ''));
 
 /** Everything the API process reads from its environment, parsed once in server.ts. */
 export const apiEnv = databaseEnv
@@ -12,13 +22,21 @@ export const apiEnv = databaseEnv
   .extend({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    SUPABASE_JWT_SECRET: optionalSecret,
-    SUPABASE_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SUPABASE_JWT_SECRET: optionalSecretOfAtLeast(32),
+    SUPABASE_JWKS_URL: trustedFetchUrl().optional(),
     JWT_AUDIENCE: z.string().min(1).default('authenticated'),
     JWT_ISSUER: z.string().min(1).optional(),
     BULL_BOARD_USER: optionalSecret,
-    BULL_BOARD_PASSWORD: optionalSecret,
-    AUTH_WEBHOOK_SECRET: optionalSecret,
+    BULL_BOARD_PASSWORD: optionalSecretOfAtLeast(16),
+    AUTH_WEBHOOK_SECRET: optionalSecretOfAtLeast(32),
+    /** When set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: optionalSecretOfAtLeast(16),
+    SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(5),
+    SSE_MAX_STREAM_LIFETIME_MS: z.coerce.number().int().min(1_000).max(24 * 3_600_000).default(900_000),
+    /** Steam's OpenID 2.0 provider; the client appends `/openid/login`. */
+    STEAM_OPENID_BASE_URL: baseUrl('https://steamcommunity.com'),
+    /** The return URL and realm of browser flows (Steam sign-in). */
+    PUBLIC_BASE_URL: publicBaseUrl,
   })
   .superRefine((env, ctx) => {
     if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_JWKS_URL) {
@@ -38,6 +56,10 @@ export interface ApiConfig {
   jwt: { secret?: string; jwksUrl?: string; audience: string; issuer?: string };
   bullBoard?: { user: string; password: string };
   authWebhookSecret?: string;
+  /** METRICS_TOKEN: when set, `/metrics` wants `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** PUBLIC_BASE_URL: Steam sign-in returns to `<publicBaseUrl>/accounts/steam/openid/callback`; unset → Steam sign-in answers 503. */
+  publicBaseUrl?: string;
 }
 
 export function apiConfigFrom(env: ApiEnv): ApiConfig {
@@ -46,5 +68,7 @@ export function apiConfigFrom(env: ApiEnv): ApiConfig {
     jwt: { secret: env.SUPABASE_JWT_SECRET, jwksUrl: env.SUPABASE_JWKS_URL, audience: env.JWT_AUDIENCE, issuer: env.JWT_ISSUER },
     bullBoard: env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD } : undefined,
     authWebhookSecret: env.AUTH_WEBHOOK_SECRET,
+    metricsToken: env.METRICS_TOKEN,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
   };
 }

@@ -13,7 +13,7 @@ export interface AppDeps {
   queues: SyncQueues;
   /** Producer connection (fails fast): idempotency keys, rate limits, readiness. */
   redis: Redis;
-  /** A fresh connection for one SSE stream (Redis subscriber mode takes a connection over). */
+  /** Opens the app's one subscriber connection, shared by every SSE stream (subscriber mode takes a connection over); called at most once per app. */
   createSubscriber: () => Redis;
   cipher: CredentialCipher;
   log: Logger;
@@ -26,10 +26,16 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Deadline for queue.add before POST /sync answers 503 (default 1500 ms). */
   enqueueTimeoutMs?: number;
-  /** Per-user limits per window on POST /sync/* and the linking routes. */
-  rateLimit?: { syncMax?: number; linkMax?: number; timeWindowMs?: number };
+  /** Per-user limits per window on POST /sync/*, the linking routes and opening SSE streams (default 30, 10, 30 per minute). */
+  rateLimit?: { syncMax?: number; linkMax?: number; streamMax?: number; timeWindowMs?: number };
   /** SSE heartbeat interval (default 15 s). */
   sseHeartbeatMs?: number;
+  /** SSE streams one user may have open at once, across replicas; beyond it 429 `too_many_streams` (default 5). */
+  sseMaxStreamsPerUser?: number;
+  /** An SSE stream ends with a `reconnect` event after this long (default 15 min). */
+  sseMaxStreamLifetimeMs?: number;
+  /** How long one reading of the queue counts serves `/metrics` scrapes (default 5 s). */
+  metricsQueueCountsTtlMs?: number;
   /** Serve /docs and /openapi.json (default true). */
   docs?: boolean;
 }

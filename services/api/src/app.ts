@@ -10,9 +10,10 @@ import { bullBoardPlugin } from './plugins/bull-board.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { frameworkErrors, installProblemErrors } from './plugins/problem-errors.ts';
+import { installTextInputGuard } from './plugins/text-input-guard.ts';
 import { ProblemError } from './problem.ts';
 import { coalescingRedisStore } from './rate-limit/coalescing-redis-store.ts';
-import { accountRoutes } from './routes/accounts/index.ts';
+import { accountRoutes, steamOpenIdCallbackRoutes } from './routes/accounts/index.ts';
 import { gameRoutes } from './routes/games/index.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { syncRoutes } from './routes/sync/index.ts';
@@ -44,12 +45,14 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemErrors(app);
+  // Before any route registers: every route inherits it (NUL / lone surrogates → 400, not a Postgres 500).
+  installTextInputGuard(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
   await app.register(securityHeadersPlugin);
-  await app.register(metricsPlugin, { queues: deps.queues });
+  await app.register(metricsPlugin, { queues: deps.queues, queueCountsTtlMs: options.metricsQueueCountsTtlMs });
   if (options.docs !== false) await registerApiDocs(app);
   await app.register(authenticationPlugin, { verifyToken: createTokenVerifier(deps.config.jwt) });
   await app.register(rateLimit, {
@@ -72,13 +75,20 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   await app.register(syncRoutes, {
     deps,
     requestSync: { enqueueTimeoutMs: options.enqueueTimeoutMs ?? 1_500, rateLimit: { max: options.rateLimit?.syncMax ?? 30, timeWindow } },
-    sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,
+    events: {
+      heartbeatMs: options.sseHeartbeatMs ?? 15_000,
+      maxStreamsPerUser: options.sseMaxStreamsPerUser ?? 5,
+      maxStreamLifetimeMs: options.sseMaxStreamLifetimeMs ?? 15 * 60_000,
+      rateLimit: { max: options.rateLimit?.streamMax ?? 30, timeWindow },
+    },
   });
   await app.register(accountRoutes, { deps, rateLimit: { max: options.rateLimit?.linkMax ?? 10, timeWindow, groupId: 'account-linking' } });
+  // No bearer token on the Steam sign-in callback (the browser comes back from Steam): its own plugin.
+  await app.register(steamOpenIdCallbackRoutes, { deps });
   await app.register(gameRoutes, { deps });
   await app.register(userRoutes, { deps });
   if (deps.config.authWebhookSecret) await app.register(authWebhookRoutes, { deps, secret: deps.config.authWebhookSecret });
-  if (deps.config.bullBoard) await app.register(bullBoardPlugin, { queues: deps.queues, ...deps.config.bullBoard });
+  if (deps.config.bullBoard) await app.register(bullBoardPlugin, { queues: deps.queues, redis: deps.redis, keyPrefix: deps.config.queuePrefix, ...deps.config.bullBoard });
 
   return app;
 }

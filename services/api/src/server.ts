@@ -14,19 +14,24 @@ const log = createLogger({ name: 'api', level: env.LOG_LEVEL });
 
 const db = createDb(env.DATABASE_URL, { max: 20, applicationName: 'achievement-sync-api', connectionTimeoutMillis: 2_000, statementTimeoutMillis: 10_000 });
 // commandTimeout: a half-open connection must not hang a request; the producer never blocks by design.
-const redis = createRedisConnection(env.REDIS_URL, 'producer', { commandTimeout: 1_500 });
+// Named so CLIENT LIST tells the API's connections apart from the workers'.
+const redis = createRedisConnection(env.REDIS_URL, 'producer', { commandTimeout: 1_500, connectionName: 'achievement-sync-api' });
 const queues = createSyncQueues({ connection: redis, prefix: env.QUEUE_PREFIX });
 
-const app = await createApp({
-  db,
-  queues,
-  redis,
-  createSubscriber: () => createRedisConnection(env.REDIS_URL, 'subscriber'),
-  cipher: createCredentialCipherFromEnv(env),
-  log,
-  config: apiConfigFrom(env),
-  linking: createPlatformLinking(env),
-});
+const app = await createApp(
+  {
+    db,
+    queues,
+    redis,
+    // The one connection every SSE stream of this process shares (closed with the app).
+    createSubscriber: () => createRedisConnection(env.REDIS_URL, 'subscriber', { connectionName: 'achievement-sync-api-events' }),
+    cipher: createCredentialCipherFromEnv(env),
+    log,
+    config: apiConfigFrom(env),
+    linking: createPlatformLinking(env),
+  },
+  { sseMaxStreamsPerUser: env.SSE_MAX_STREAMS_PER_USER, sseMaxStreamLifetimeMs: env.SSE_MAX_STREAM_LIFETIME_MS },
+);
 
 // Stop accepting, let in-flight requests finish, then close the queue, Redis and the pool.
 onShutdown({ log, timeoutMs: 15_000 }, async () => {

@@ -6,6 +6,13 @@ import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
 
 const PSN_NPSSO = 'sandbox-npsso-demo';
 const XBOX_REFRESH = 'sandbox-msa-demo';
+/**
+ * PSN / Xbox links prove ownership, and a platform account can be verified by one user only: each test
+ * that links one uses its own sandbox account (they share this file's database).
+ */
+const OTHER_PSN_NPSSO = 'sandbox-npsso-ikemenzi';
+const SECRET_PSN_NPSSO = 'sandbox-npsso-vaulttec-trading';
+const SECRET_XBOX_REFRESH = 'sandbox-msa-e';
 
 let sandbox: StartedSandbox;
 let h: ApiHarness;
@@ -107,7 +114,7 @@ describe('PUT /accounts/:platform against the platform sandbox', () => {
 
   it('GET /accounts lists own accounts without any credential; DELETE unlinks; another user cannot', async () => {
     const user = await h.createUser();
-    await h.app.inject({ method: 'PUT', url: '/accounts/psn', headers: await h.bearer(user), payload: { npsso: PSN_NPSSO } });
+    await h.app.inject({ method: 'PUT', url: '/accounts/psn', headers: await h.bearer(user), payload: { npsso: OTHER_PSN_NPSSO } });
     await h.app.inject({ method: 'PUT', url: '/accounts/steam', headers: await h.bearer(user), payload: { steamId: '76561198000000001' } });
     const list = await h.app.inject({ method: 'GET', url: '/accounts', headers: await h.bearer(user) });
     expect(list.json().items.map((a: { platform: string }) => a.platform)).toEqual(['psn', 'steam']);
@@ -130,12 +137,12 @@ describe('PUT /accounts/:platform against the platform sandbox', () => {
 
   it('a linked credential is stored encrypted: not in any text/jsonb column, not in the logs, not in a job', async () => {
     const user = await h.createUser();
-    await h.app.inject({ method: 'PUT', url: '/accounts/psn', headers: await h.bearer(user), payload: { npsso: PSN_NPSSO } });
-    await h.app.inject({ method: 'PUT', url: '/accounts/xbox', headers: await h.bearer(user), payload: { refreshToken: XBOX_REFRESH } });
+    await h.app.inject({ method: 'PUT', url: '/accounts/psn', headers: await h.bearer(user), payload: { npsso: SECRET_PSN_NPSSO } });
+    await h.app.inject({ method: 'PUT', url: '/accounts/xbox', headers: await h.bearer(user), payload: { refreshToken: SECRET_XBOX_REFRESH } });
     const sync = await h.app.inject({ method: 'POST', url: '/sync/xbox', headers: await h.bearer(user) });
     expect(sync.statusCode).toBe(202);
 
-    const secrets = [PSN_NPSSO, XBOX_REFRESH];
+    const secrets = [SECRET_PSN_NPSSO, SECRET_XBOX_REFRESH];
     for (const [platformId, platform] of [[1, 'psn'], [2, 'xbox']] as const) {
       const row = (await account(user, platformId))!;
       const opened = h.deps.cipher.openJson<Record<string, string>>({ ciphertext: row.credentials_ciphertext!, keyId: row.credentials_key_id! }, `${user}:${platform}`);

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenVerifier } from '../src/auth/token-verifier.ts';
 import { createApiHarness, JWT_SECRET, type ApiHarness } from './support/api-harness.ts';
 
 /** Every user route, with a request that is valid apart from the token. */
@@ -52,6 +53,17 @@ const signedSegments = (header: string, payload: string) => {
   return `${input}.${createHmac('sha256', JWT_SECRET).update(input).digest('base64url')}`;
 };
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The same token with its signature's last character swapped for another that decodes to the same
+ * bytes (flipping the lowest of the spare bits: 2 spare in HS256's 43 characters, 4 in RS256's 342).
+ */
+const respellLastSignatureChar = (token: string) => {
+  const last = token.at(-1)!;
+  return `${token.slice(0, -1)}${BASE64URL_ALPHABET[BASE64URL_ALPHABET.indexOf(last) ^ 1]}`;
+};
+
 const BAD_TOKENS: TokenCase[] = [
   { name: 'garbage', code: 'invalid_token', token: async () => 'not-a-jwt' },
   { name: 'three garbage segments', code: 'invalid_token', token: async () => 'aaa.bbb.ccc' },
@@ -84,6 +96,13 @@ const BAD_TOKENS: TokenCase[] = [
     return `${b64({ alg: 'RS256', kid: 'unknown-kid', typ: 'JWT' })}.${payload}.${signature}`;
   } },
   { name: 'anon role', code: 'forbidden_role', status: 403, token: () => hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600, role: 'anon' }) },
+  {
+    name: 'HS256 signature with a non-canonical last character (same bytes)',
+    code: 'invalid_token',
+    token: async () => respellLastSignatureChar(await hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600 })),
+  },
+  { name: 'RS256 signature with a non-canonical last character (same bytes)', code: 'invalid_token', token: async () => respellLastSignatureChar(await h.jwks.signRs256({ sub: userId })) },
+  { name: 'signature with base64 padding', code: 'invalid_token', token: async () => `${await hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600 })}=` },
 ];
 
 describe.each(USER_ROUTES)('$method $url', (route) => {
@@ -133,5 +152,56 @@ describe('key types decide the algorithm', () => {
     const res = await withIssuer.app.inject({ method: 'GET', url: '/accounts', headers: { authorization: `Bearer ${bad}` } });
     expect(res.statusCode).toBe(401);
     expect(res.json().code).toBe('invalid_token');
+  });
+});
+
+describe('one token, one spelling', () => {
+  const verifier = () => createTokenVerifier({ secret: JWT_SECRET, audience: 'authenticated' });
+  /** A valid HS256 token whose signature has a `-` or `_`, so its standard-base64 spelling differs. */
+  const tokenWithUrlSafeChars = async () => {
+    for (let i = 0; ; i++) {
+      const token = await hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600, n: i });
+      if (/[-_]/.test(token.split('.')[2]!)) return token;
+    }
+  };
+
+  it('the verifier itself accepts the canonical spelling and refuses every other one of the same signature', async () => {
+    const verify = verifier();
+    const token = await tokenWithUrlSafeChars();
+    await expect(verify(token)).resolves.toMatchObject({ id: userId });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    for (const respelled of [
+      respellLastSignatureChar(token),
+      `${token}=`,
+      `${header}.${payload}.${signature.replace(/-/g, '+').replace(/_/g, '/')}`,
+      `${header}.${payload}.${signature} `,
+    ]) {
+      expect(Buffer.from(respelled.split('.')[2]!, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+      await expect(verify(respelled), respelled).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
+    }
+  });
+});
+
+describe('the subject is one user whatever the case of its UUID', () => {
+  it('an upper-case sub shares the lower-case one\'s idempotency keys and data', async () => {
+    const user = await h.createUser();
+    await h.linkAccount(user, 'steam');
+    const lower = await hs256({ sub: user, aud: 'authenticated', exp: now() + 3600 });
+    const upper = await hs256({ sub: user.toUpperCase(), aud: 'authenticated', exp: now() + 3600 });
+    const key = `case-${randomUUID()}`;
+    const first = await h.app.inject({ method: 'POST', url: '/sync/steam', headers: { authorization: `Bearer ${lower}`, 'idempotency-key': key } });
+    expect(first.statusCode).toBe(202);
+    const again = await h.app.inject({ method: 'POST', url: '/sync/steam', headers: { authorization: `Bearer ${upper}`, 'idempotency-key': key } });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().syncId).toBe(first.json().syncId);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const history = await h.app.inject({ method: 'GET', url: `/syncs/${first.json().syncId}`, headers: { authorization: `Bearer ${upper}` } });
+    expect(history.statusCode).toBe(200);
+  });
+
+  it('the verified id is lower-case for HS256 and JWKS tokens alike', async () => {
+    const upper = userId.toUpperCase();
+    expect((await createTokenVerifier({ secret: JWT_SECRET, audience: 'authenticated' })(await hs256({ sub: upper, aud: 'authenticated', exp: now() + 3600 }))).id).toBe(userId);
+    expect((await createTokenVerifier({ jwksUrl: h.jwks.url, audience: 'authenticated' })(await h.jwks.signRs256({ sub: upper }))).id).toBe(userId);
   });
 });

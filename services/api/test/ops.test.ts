@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
 
-const BOARD = { user: 'ops', password: 'board-password' };
+const BOARD = { user: 'ops', password: 'ops-board-password-16+' };
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 let h: ApiHarness;

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
 
-const SECRET = 'webhook-secret-value';
+const SECRET = 'webhook-secret-value-of-32-characters';
 let h: ApiHarness;
 let noWebhook: ApiHarness;
 beforeAll(async () => {

@@ -5,6 +5,7 @@ import { psnRoutes } from './psn/psn-routes.ts';
 import type { SandboxContext } from './sandbox-context.ts';
 import { SandboxStateError } from './sandbox-state-error.ts';
 import { createSandboxState, type SandboxState, type SandboxStateOptions } from './state.ts';
+import { steamOpenIdRoutes } from './steam/steam-openid-routes.ts';
 import { steamRoutes } from './steam/steam-routes.ts';
 import { xboxRoutes } from './xbox/xbox-routes.ts';
 
@@ -46,6 +47,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   app.register(adminRoutes, { prefix: '/__sandbox', sandbox });
   app.register(steamRoutes, { sandbox });
+  app.register(steamOpenIdRoutes, { sandbox });
   app.register(psnRoutes, { sandbox });
   app.register(xboxRoutes, { sandbox });
   return { app, state };

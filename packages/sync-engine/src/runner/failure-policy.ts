@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { isPlatformError } from '@ach/platform-clients';
 import { failureCause } from '../engine/sync-engine.ts';
 import { SyncJobError } from '../sync-job-error.ts';
+import { internalFailureMessage, publicPlatformFailureMessage } from './public-failure-message.ts';
 
 /**
  * THE place where an error's kind becomes queue behaviour:
@@ -8,18 +10,22 @@ import { SyncJobError } from '../sync-job-error.ts';
  * - `fail`: retrying cannot help (private profile, revoked credentials, malformed answer, our own
  *   misconfiguration, a job we cannot run) — fail now, with a code the app can show;
  * - `retry`: 5xx, timeouts, network, a database hiccup, anything unknown — jittered exponential backoff.
+ *
+ * `message` is what the user sees (sync_logs.error_message, the progress stream): always our own
+ * words. Anything that is not a known outcome — a Postgres or Redis error, a bug — becomes
+ * `internal_error` with only a reference: `errorId`, under which the runner logs the full error.
  */
 export type FailureDecision =
-  | { action: 'delay'; delayMs: number; code: string; message: string }
-  | { action: 'fail'; code: string; message: string; needsAttention: boolean }
-  | { action: 'retry'; code: string; message: string };
+  | { action: 'delay'; delayMs: number; code: string; message: string; errorId?: string }
+  | { action: 'fail'; code: string; message: string; needsAttention: boolean; errorId?: string }
+  | { action: 'retry'; code: string; message: string; errorId?: string };
 
 const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
 
-export function decideFailure(error: unknown): FailureDecision {
+export function decideFailure(error: unknown, newErrorId: () => string = randomUUID): FailureDecision {
   const cause = failureCause(error);
   if (isPlatformError(cause)) {
-    const message = cause.message;
+    const message = publicPlatformFailureMessage(cause);
     switch (cause.kind) {
       case 'rate_limited':
         return { action: 'delay', delayMs: Math.max(0, cause.retryAfterMs ?? DEFAULT_RATE_LIMIT_DELAY_MS), code: cause.code, message };
@@ -34,7 +40,8 @@ export function decideFailure(error: unknown): FailureDecision {
         return { action: 'fail', code: cause.code, message, needsAttention: cause.kind === 'not_found' };
     }
   }
+  // Our own codes and messages (SyncJobError's message is written by us, its cause goes to the logs).
   if (cause instanceof SyncJobError) return { action: 'fail', code: cause.code, message: cause.message, needsAttention: cause.needsAttention };
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { action: 'retry', code: 'internal_error', message };
+  const errorId = newErrorId();
+  return { action: 'retry', code: 'internal_error', message: internalFailureMessage(errorId), errorId };
 }

@@ -64,14 +64,16 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
         await job.moveToDelayed(Date.now() + decision.delayMs, token);
         throw new DelayedError();
       }
+      // The full error (message, stack, cause chain) lives only here, under the errorId the user sees.
+      const cause = failureCause(error);
+      const detail = { code: decision.code, errorId: decision.errorId, syncId: run.syncId, err: cause };
       if ((decision.action === 'retry' || decision.action === 'delay') && !lastAttempt) {
-        log.warn({ code: decision.code, err: error }, 'attempt failed; will retry');
+        log[decision.errorId ? 'error' : 'warn'](detail, 'attempt failed; will retry');
         await runs.interrupted(run, decision);
-        const cause = failureCause(error);
         throw cause instanceof Error ? cause : error;
       }
       const needsAttention = decision.action === 'fail' ? decision.needsAttention : false;
-      log.error({ code: decision.code, message: decision.message }, 'sync failed');
+      log.error(detail, 'sync failed');
       await runs.fail(run, { code: decision.code, message: decision.message, needsAttention, stats });
       throw new UnrecoverableError(`${decision.code}: ${decision.message}`);
     }

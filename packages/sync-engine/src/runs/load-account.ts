@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { PLATFORM_IDS, type Database, type Platform } from '@ach/db';
 import { credentialsAssociatedData, type CredentialCipher } from '@ach/crypto';
 import type { AdapterAccount } from '../adapter/platform-adapter.ts';
@@ -15,12 +15,20 @@ export async function loadAccount(
 ): Promise<AdapterAccount> {
   const platformId = PLATFORM_IDS[platform];
   const row = await deps.db
-    .selectFrom('platform_accounts')
-    .select(['external_account_id', 'credentials_ciphertext', 'credentials_key_id'])
-    .where('user_id', '=', userId)
-    .where('platform_id', '=', platformId)
+    .selectFrom('platform_accounts as pa')
+    .select(['pa.external_account_id', 'pa.credentials_ciphertext', 'pa.credentials_key_id'])
+    // Another user proved they own this account (Steam sign-in): this unverified link must not sync.
+    .select(sql<boolean>`exists (
+      select 1 from platform_accounts o
+       where o.platform_id = pa.platform_id and o.external_account_id = pa.external_account_id
+         and o.verified and o.user_id <> pa.user_id)`.as('claimed_by_other'))
+    .where('pa.user_id', '=', userId)
+    .where('pa.platform_id', '=', platformId)
     .executeTakeFirst();
   if (!row) throw new SyncJobError('account_not_linked', `no ${platform} account is linked for this user`);
+  if (row.claimed_by_other) {
+    throw new SyncJobError('ownership_claimed', `Another user has proven they own this ${platform} account; link an account you own`, { needsAttention: true });
+  }
   const aad = credentialsAssociatedData(userId, platform);
   return {
     userId,
@@ -31,7 +39,7 @@ export async function loadAccount(
       try {
         return deps.cipher.openJson({ ciphertext: row.credentials_ciphertext, keyId: row.credentials_key_id }, aad);
       } catch (error) {
-        throw new SyncJobError('invalid_credentials', `stored credentials cannot be opened: ${(error as Error).message}`, { needsAttention: true });
+        throw new SyncJobError('invalid_credentials', 'The stored sign-in cannot be read; link the account again', { needsAttention: true, cause: error });
       }
     },
     saveCredentials: async (value) => {

@@ -55,8 +55,10 @@ export function createHs256Verifier<Claims extends z.ZodObject>(options: Hs256Op
     if (firstDot <= 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) {
       throw new Hs256VerifyError('malformed', 'not a compact JWS');
     }
-    const expected = createHmac('sha256', secret).update(token.slice(0, lastDot)).digest();
-    const given = Buffer.from(token.slice(lastDot + 1), 'base64url');
+    // The canonical text is compared, not the decoded bytes: decoding forgives padding, `+` `/` and
+    // a last character's unused bits, which would give one signature several spellings.
+    const expected = Buffer.from(createHmac('sha256', secret).update(token.slice(0, lastDot)).digest('base64url'));
+    const given = Buffer.from(token.slice(lastDot + 1), 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Hs256VerifyError('signature', 'signature mismatch');
 
     const parsed = payloadSchema.safeParse(decodeJson(token.slice(firstDot + 1, lastDot)));

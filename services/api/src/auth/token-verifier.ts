@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { ProblemError } from '../problem.ts';
+import { isCanonicalBase64url } from './canonical-base64url.ts';
 import { createHs256Verifier, Hs256VerifyError } from './hs256-verify.ts';
 
 export interface AuthUser {
@@ -92,6 +93,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         // Registered and application claims checked in the same pass.
         claims = verifyHs256(token);
       } else if (ASYMMETRIC_ALGS.includes(alg) && jwks) {
+        // jose decodes the signature leniently; one token must have exactly one spelling.
+        if (!isCanonicalBase64url(token.slice(token.lastIndexOf('.') + 1))) throw invalid();
         const { payload } = await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ASYMMETRIC_ALGS });
         const parsed = claimsSchema.safeParse(payload);
         if (!parsed.success) throw invalid('The access token has no valid subject');
@@ -112,7 +115,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const role = claims.role ?? '';
     return {
-      id: claims.sub,
+      // A UUID in any case is the same user to Postgres, but not to the Redis keys (rate limits,
+      // idempotency, event streams) or the credentials' associated data built from it: one spelling.
+      id: claims.sub.toLowerCase(),
       role,
       email: claims.email ?? null,
       isAdmin: role === 'service_role' || claims.app_metadata?.role === 'admin',

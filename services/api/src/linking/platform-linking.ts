@@ -1,11 +1,13 @@
 import {
   createPsnAuthClient,
   createSteamClient,
+  createSteamOpenIdClient,
   createXboxAuthClient,
   linkPsnAccount,
   linkXboxAccount,
   PlatformError,
   resolveSteamAccount,
+  STEAM_ENDPOINTS,
 } from '@ach/platform-clients';
 import type { AccountLinking } from './account-linking.ts';
 
@@ -19,6 +21,8 @@ export interface PlatformLinkingConfig {
   XBOX_USER_AUTH_BASE_URL: string;
   XBOX_XSTS_BASE_URL: string;
   XBOX_PROFILE_BASE_URL: string;
+  /** Steam's OpenID provider; unset → no Steam sign-in (the routes answer 503). */
+  STEAM_OPENID_BASE_URL?: string;
 }
 
 /** Linking needs the platform to answer while the user waits: keep each call short. */
@@ -44,6 +48,10 @@ export function createPlatformLinking(config: PlatformLinkingConfig): AccountLin
     ? createSteamClient({ baseUrl: config.STEAM_API_BASE_URL, apiKey: config.STEAM_API_KEY, timeoutMs: LINK_TIMEOUT_MS })
     : undefined;
 
+  const steamOpenId = config.STEAM_OPENID_BASE_URL
+    ? createSteamOpenIdClient({ baseUrl: config.STEAM_OPENID_BASE_URL, timeoutMs: LINK_TIMEOUT_MS })
+    : undefined;
+
   return {
     psn: (input) => linkPsnAccount(input, { psnAuth }),
     xbox: async (input) => {
@@ -54,5 +62,22 @@ export function createPlatformLinking(config: PlatformLinkingConfig): AccountLin
       if (!steam) throw notConfigured('steam', 'STEAM_API_KEY');
       return resolveSteamAccount(input, { steam });
     },
+    ...(steamOpenId && {
+      steamOpenId: {
+        loginUrl: (input) => steamOpenId.loginUrl(input),
+        parseAssertion: (query, expected) => steamOpenId.parseAssertion(query, expected),
+        checkAuthentication: (assertion) => steamOpenId.checkAuthentication(assertion),
+        // Ownership is proven, so a private profile is linked too: its syncs then ask the user to make
+        // it public (profile_private), without another sign-in.
+        profile: async (steamId) => {
+          if (!steam) throw notConfigured('steam', 'STEAM_API_KEY');
+          const [profile] = (await steam.getPlayerSummaries([steamId])).filter((p) => p.steamId === steamId);
+          if (!profile) {
+            throw new PlatformError({ kind: 'not_found', platform: 'steam', endpoint: STEAM_ENDPOINTS.getPlayerSummaries, message: `Steam profile ${steamId} does not exist` });
+          }
+          return { externalAccountId: steamId, displayName: profile.personaName, avatarUrl: profile.avatarUrl || null };
+        },
+      },
+    }),
   };
 }

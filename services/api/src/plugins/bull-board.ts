@@ -1,30 +1,55 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
 import { secretsEqual } from '@ach/crypto';
 import { PLATFORMS } from '@ach/db';
 import type { SyncQueues } from '@ach/queue';
+import { createFailedAuthThrottle, lockedOutProblem } from '../auth/failed-auth-throttle.ts';
+import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody } from '../problem.ts';
 import { usePageHeaders } from './security-headers.ts';
 
 export const BULL_BOARD_PREFIX = '/admin/queues';
 
-function basicAuthMatches(header: string | undefined, user: string, password: string): boolean {
-  if (!header?.startsWith('Basic ')) return false;
+/** The user:password pair of a Basic header, or undefined when none was presented. */
+function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
+  if (!header?.startsWith('Basic ')) return undefined;
   const decoded = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
+  if (colon < 0) return undefined;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function credentialsMatch(given: { user: string; password: string }, user: string, password: string): boolean {
   // Both compared, always, in constant time: no early exit tells which half was wrong.
-  const userOk = secretsEqual(decoded.slice(0, colon), user);
-  const passwordOk = secretsEqual(decoded.slice(colon + 1), password);
+  const userOk = secretsEqual(given.user, user);
+  const passwordOk = secretsEqual(given.password, password);
   return userOk && passwordOk;
+}
+
+const sendProblem = (reply: FastifyReply, problem: ProblemError) =>
+  reply
+    .code(problem.status)
+    .headers(problem.headers)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(problem.status, problem.code, problem.message)));
+
+export interface BullBoardOptions {
+  queues: SyncQueues;
+  user: string;
+  password: string;
+  /** Failed logins are counted per address in Redis under `<keyPrefix>:auth-failures:bull-board:`. */
+  redis: Redis;
+  keyPrefix: string;
 }
 
 /**
  * Bull Board behind HTTP basic auth (browsers send no bearer token). Registered in its own scope
- * with the prefix equal to the adapter's base path. Job data is ids only by contract.
+ * with the prefix equal to the adapter's base path. Job data is ids only by contract. Wrong
+ * credentials are throttled per address (see createFailedAuthThrottle).
  */
-export const bullBoardPlugin: FastifyPluginAsync<{ queues: SyncQueues; user: string; password: string }> = async (app: FastifyInstance, options) => {
+export const bullBoardPlugin: FastifyPluginAsync<BullBoardOptions> = async (app: FastifyInstance, options) => {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PREFIX);
   createBullBoard({
@@ -36,13 +61,18 @@ export const bullBoardPlugin: FastifyPluginAsync<{ queues: SyncQueues; user: str
 
   // The board's page runs inline scripts; the API's strict CSP would blank it.
   usePageHeaders(app);
+  const throttle = createFailedAuthThrottle({ redis: options.redis, keyPrefix: options.keyPrefix, scope: 'bull-board', log: app.log });
   app.addHook('onRequest', async (request, reply) => {
-    if (!basicAuthMatches(request.headers.authorization, options.user, options.password)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Basic realm="bull-board", charset="UTF-8"')
-        .type('application/problem+json')
-        .send(JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Bull Board needs basic auth', code: 'unauthorized' }));
+    const given = basicCredentials(request.headers.authorization);
+    const passed = given !== undefined && credentialsMatch(given, options.user, options.password);
+    // Only a presented, wrong pair is a guess: a browser's first request carries none.
+    const retryAfter = given === undefined ? undefined : await throttle.lockedOutFor(request.ip, passed);
+    if (retryAfter !== undefined) return sendProblem(reply, lockedOutProblem(retryAfter));
+    if (!passed) {
+      return sendProblem(
+        reply.header('www-authenticate', 'Basic realm="bull-board", charset="UTF-8"'),
+        new ProblemError(401, 'unauthorized', 'Bull Board needs basic auth'),
+      );
     }
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PREFIX });

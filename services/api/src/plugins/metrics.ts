@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry } from 'prom-client';
-import { PLATFORMS } from '@ach/db';
+import { secretsEqual } from '@ach/crypto';
+import { PLATFORMS, type Platform } from '@ach/db';
 import type { SyncQueues } from '@ach/queue';
+import { ProblemError } from '../problem.ts';
 import { withinDeadline } from '../within-deadline.ts';
 
 declare module 'fastify' {
@@ -13,14 +15,27 @@ declare module 'fastify' {
 
 const QUEUE_STATES = ['waiting', 'active', 'failed', 'delayed'] as const;
 const QUEUE_COUNT_TIMEOUT_MS = 1_000;
+/** Prometheus scrapes every 15–60 s; a few seconds of staleness costs nothing and caps Redis load. */
+const DEFAULT_QUEUE_COUNTS_TTL_MS = 5_000;
+
+type QueueCounts = Partial<Record<(typeof QUEUE_STATES)[number], number>>;
+
+export interface MetricsOptions {
+  queues: SyncQueues;
+  /** How long one reading of the queue counts serves scrapes (default 5 s; 0 reads on every scrape). */
+  queueCountsTtlMs?: number;
+}
 
 /**
  * A registry per app instance (tests build many apps in one process). Queue depths are read on
- * scrape, not polled, and a scrape never waits on an unreachable Redis for more than a second.
+ * scrape, not polled, at most once per `queueCountsTtlMs` whatever the number of scrapers (a
+ * scrape storm must not become a Redis storm: concurrent scrapes share one reading too), and a
+ * reading never waits on an unreachable Redis for more than a second.
  */
 export const metricsPlugin = fp(
-  async (app: FastifyInstance, options: { queues: SyncQueues }) => {
+  async (app: FastifyInstance, options: MetricsOptions) => {
     const registry = new Registry();
+    const ttlMs = options.queueCountsTtlMs ?? DEFAULT_QUEUE_COUNTS_TTL_MS;
 
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
@@ -30,24 +45,37 @@ export const metricsPlugin = fp(
       registers: [registry],
     });
 
+    /** One reading: each queue's counts, or undefined for a queue Redis did not answer for. Never rejects. */
+    const readQueueCounts = () =>
+      Promise.all(
+        PLATFORMS.map(async (platform): Promise<[Platform, QueueCounts | undefined]> => {
+          try {
+            return [platform, await withinDeadline(options.queues[platform].getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS)];
+          } catch {
+            return [platform, undefined];
+          }
+        }),
+      );
+    let reading: { expiresAt: number; counts: ReturnType<typeof readQueueCounts> } | undefined;
+    const queueCounts = () => {
+      const now = Date.now();
+      if (!reading || now >= reading.expiresAt) reading = { expiresAt: now + ttlMs, counts: readQueueCounts() };
+      return reading.counts;
+    };
+
     new Gauge({
       name: 'sync_queue_jobs',
-      help: 'Jobs per sync queue and state, read on scrape',
+      help: `Jobs per sync queue and state, read on scrape (cached ${ttlMs} ms)`,
       labelNames: ['queue', 'state'] as const,
       registers: [registry],
       async collect() {
+        const counts = await queueCounts();
         this.reset();
-        await Promise.all(
-          PLATFORMS.map(async (platform) => {
-            const queue = options.queues[platform];
-            try {
-              const counts = await withinDeadline(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS);
-              for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-            } catch {
-              // Redis away: the series disappear for this scrape, which alerting reads as "unknown".
-            }
-          }),
-        );
+        for (const [platform, stateCounts] of counts) {
+          // Redis away: the series disappear for this scrape, which alerting reads as "unknown".
+          if (!stateCounts) continue;
+          for (const state of QUEUE_STATES) this.set({ queue: options.queues[platform].name, state }, stateCounts[state] ?? 0);
+        }
       },
     });
 
@@ -60,3 +88,23 @@ export const metricsPlugin = fp(
   },
   { name: 'metrics' },
 );
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * onRequest guard for `/metrics`: without `token` the route is public (the default; typically
+ * reachable on an internal network only); with it, only `Authorization: Bearer <token>` passes,
+ * compared in constant time.
+ */
+export function metricsAccess(token: string | undefined): (request: FastifyRequest) => Promise<void> {
+  const challenge = { 'www-authenticate': 'Bearer realm="metrics"' };
+  return async (request) => {
+    if (!token) return;
+    const header = request.headers.authorization;
+    if (!header) throw new ProblemError(401, 'missing_token', 'An Authorization: Bearer <METRICS_TOKEN> header is required', { headers: challenge });
+    const presented = BEARER.exec(header)?.[1];
+    if (!presented || !secretsEqual(presented, token)) {
+      throw new ProblemError(401, 'invalid_token', 'The metrics token is not valid', { headers: { 'www-authenticate': 'Bearer realm="metrics", error="invalid_token"' } });
+    }
+  };
+}

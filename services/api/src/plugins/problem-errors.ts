@@ -18,12 +18,20 @@ function sendProblem(reply: FastifyReply, status: number, code: string, detail: 
   return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(status, code, detail, extra)));
 }
 
+/**
+ * Some messages quote the client's input (zod's "Unrecognized key: …", a record key in a path):
+ * a 30 KB key must not come back as a 30 KB answer. Names and reasons are capped, issues too.
+ */
+const MAX_ECHO = 200;
+const MAX_ISSUES = 20;
+const capped = (text: string) => (text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text);
+
 function validationProblem(error: FastifyError & { validation: { instancePath?: string; message?: string; params?: unknown }[] }, context?: string) {
   const where = context ?? 'request';
-  const invalidParams = error.validation.map((issue) => {
+  const invalidParams = error.validation.slice(0, MAX_ISSUES).map((issue) => {
     const path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const name = path ? `${where}.${path}` : where;
-    return { name, reason: issue.message ?? 'invalid' };
+    return { name: capped(name), reason: capped(issue.message ?? 'invalid') };
   });
   const detail = invalidParams.map((p) => `${p.name}: ${p.reason}`).join('; ');
   return { detail, invalidParams };
@@ -58,7 +66,7 @@ export function installProblemErrors(app: FastifyInstance): void {
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
       const code = (error.code && FASTIFY_CLIENT_CODES[error.code]) ?? (status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'bad_request');
-      return sendProblem(reply, status, code, error.message || 'Bad request');
+      return sendProblem(reply, status, code, capped(error.message || 'Bad request'));
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, 500, 'internal_error', `Internal error (request ${request.id})`);

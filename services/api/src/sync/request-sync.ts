@@ -22,26 +22,38 @@ export interface RequestSyncDeps {
 /** Seconds a client should wait before retrying when the queue is unreachable. */
 const QUEUE_RETRY_AFTER_S = '5';
 
-type StartRow = { linked: boolean; id: string | null; status: SyncStatus | null };
+type StartRow = { linked: boolean; claimed: boolean; id: string | null; status: SyncStatus | null };
 type LiveRow = { id: string; status: SyncStatus; mode: SyncMode };
 
 /**
- * One round-trip for the common case: checks the account is linked and inserts the queued run in
- * the same statement. The partial unique index `sync_logs_one_live_run_idx` referees concurrent
- * requests; a loser gets no row back and reads the winner's run in a second statement (a new
- * snapshot — the first one may predate the winner's commit).
+ * An unverified link of an account another user has proven is theirs (Steam sign-in) does not sync:
+ * the referee is the other user's verified row, not the flag on this one (a flag can be stale).
+ */
+export const ownershipClaimedByOther = (alias: string) => sql`exists (
+  select 1 from platform_accounts o
+   where o.platform_id = ${sql.ref(`${alias}.platform_id`)} and o.external_account_id = ${sql.ref(`${alias}.external_account_id`)}
+     and o.verified and o.user_id <> ${sql.ref(`${alias}.user_id`)})`;
+
+/**
+ * One round-trip for the common case: checks the account is linked (and not claimed by its verified
+ * owner) and inserts the queued run in the same statement. The partial unique index
+ * `sync_logs_one_live_run_idx` referees concurrent requests; a loser gets no row back and reads the
+ * winner's run in a second statement (a new snapshot — the first one may predate the winner's commit).
  */
 async function insertQueuedRun(db: Kysely<Database>, userId: string, platformId: number, mode: SyncMode): Promise<StartRow> {
   const { rows } = await sql<StartRow>`
-    with linked as (
-      select exists (select 1 from platform_accounts where user_id = ${userId}::uuid and platform_id = ${platformId}::smallint) as ok
+    with account as (
+      select ${ownershipClaimedByOther('pa')} as claimed
+        from platform_accounts pa where pa.user_id = ${userId}::uuid and pa.platform_id = ${platformId}::smallint
+    ), linked as (
+      select exists (select 1 from account) as ok, coalesce((select claimed from account), false) as claimed
     ), inserted as (
       insert into sync_logs (user_id, platform_id, mode)
-      select ${userId}::uuid, ${platformId}::smallint, ${mode} from linked where ok
+      select ${userId}::uuid, ${platformId}::smallint, ${mode} from linked where ok and not claimed
       on conflict (user_id, platform_id) where status in ('queued', 'running') do nothing
       returning id, status
     )
-    select linked.ok as linked, inserted.id, inserted.status from linked left join inserted on true`.execute(db);
+    select linked.ok as linked, linked.claimed, inserted.id, inserted.status from linked left join inserted on true`.execute(db);
   return rows[0]!;
 }
 
@@ -70,6 +82,9 @@ export async function requestSync(deps: RequestSyncDeps, input: { userId: string
     const started = await insertQueuedRun(deps.db, input.userId, platformId, input.mode);
     if (!started.linked) {
       throw new ProblemError(409, 'account_not_linked', `No ${input.platform} account is linked; link one with PUT /accounts/${input.platform}`);
+    }
+    if (started.claimed) {
+      throw new ProblemError(409, 'ownership_claimed', `Another user has proven they own the linked ${input.platform} account; link an account you own${input.platform === 'steam' ? ' (sign in with POST /accounts/steam/openid)' : ''}`);
     }
     if (started.id) {
       try {

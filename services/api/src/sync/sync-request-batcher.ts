@@ -4,7 +4,7 @@ import { enqueueSyncBulk, SyncEnqueueError, type SyncJob, type SyncQueues } from
 import type { Logger } from '@ach/observability';
 import { createBatchStage } from './batch-stage.ts';
 import { withinDeadline } from '../within-deadline.ts';
-import { markRunsQueueUnavailable, queueUnavailable, requestSync, type SyncRequestResult } from './request-sync.ts';
+import { markRunsQueueUnavailable, ownershipClaimedByOther, queueUnavailable, requestSync, type SyncRequestResult } from './request-sync.ts';
 
 export interface SyncRequestInput {
   userId: string;
@@ -119,7 +119,7 @@ export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequ
       entries.delete(key);
     }
 
-    // Not linked, or a live run exists: the per-request path answers 409, or finds the live run
+    // Not linked, claimed by the account's verified owner, or a live run exists: the per-request path answers 409, or finds the live run
     // (in a newer snapshot) and re-enqueues it.
     for (const entry of entries.values()) {
       const settled: Promise<void> = requestSync(deps, entry.input).then(
@@ -176,7 +176,7 @@ function settle(entry: BatchEntry, result: SyncRequestResult): void {
 }
 
 /**
- * The linked-account check and the insert for the whole batch in one autocommit statement. Rows go
+ * The linked-account check (claimed accounts excluded) and the insert for the whole batch in one autocommit statement. Rows go
  * in key order so that two batches racing for the same keys cannot deadlock on the partial unique
  * index `sync_logs_one_live_run_idx`; conflicting and unlinked requests get no row back.
  */
@@ -187,6 +187,7 @@ export async function insertQueuedRuns(db: Kysely<Database>, inputs: SyncRequest
       from unnest(${inputs.map((i) => i.userId)}::uuid[], ${inputs.map((i) => PLATFORM_IDS[i.platform])}::smallint[], ${inputs.map((i) => i.mode)}::text[])
            as r(user_id, platform_id, mode)
       join platform_accounts pa on pa.user_id = r.user_id and pa.platform_id = r.platform_id
+     where not ${ownershipClaimedByOther('pa')}
      order by r.user_id, r.platform_id
     on conflict (user_id, platform_id) where status in ('queued', 'running') do nothing
     returning id, user_id, platform_id`.execute(db);

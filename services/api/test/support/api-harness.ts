@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { createCredentialCipher } from '@ach/crypto';
@@ -67,6 +68,8 @@ export interface ApiHarness {
   linkAccount: (userId: string, platform: Platform) => Promise<void>;
   token: (userId: string, claims?: Record<string, unknown>, options?: { expiresIn?: string | number; audience?: string }) => Promise<string>;
   bearer: (userId: string) => Promise<{ authorization: string }>;
+  /** The connections the app opened through `deps.createSubscriber`, oldest first. */
+  subscribers: readonly Redis[];
   close: () => Promise<void>;
 }
 
@@ -77,15 +80,16 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const jwks = await startJwksServer();
   const logs = new LogCapture();
   const log = createLogger({ name: 'api-test', level: 'info', destination: logs });
-  const redis = createRedisConnection(redisUrl, 'producer', { commandTimeout: 1_000 });
+  // Named after the file's prefix, so a test can find this app's own clients in CLIENT LIST.
+  const redis = createRedisConnection(redisUrl, 'producer', { commandTimeout: 1_000, connectionName: `${testRedis.prefix}:api-producer` });
   const queues = createSyncQueues({ connection: redis, prefix: testRedis.prefix });
-  const subscribers: ReturnType<typeof createRedisConnection>[] = [];
+  const subscribers: Redis[] = [];
   const deps: AppDeps = {
     db: database.db,
     queues,
     redis,
     createSubscriber: () => {
-      const subscriber = createRedisConnection(redisUrl, 'subscriber');
+      const subscriber = createRedisConnection(redisUrl, 'subscriber', { connectionName: `${testRedis.prefix}:api-subscriber` });
       subscribers.push(subscriber);
       return subscriber;
     },
@@ -100,6 +104,17 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   };
   const app = await createApp(deps, { docs: true, rateLimit: { syncMax: 1_000, linkMax: 1_000 }, ...options.app });
   await app.ready();
+  // The producer fails fast until connected (no offline queue): a test's first request must not race
+  // its handshake (CLIENT SETNAME adds a round trip).
+  if (redis.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      const giveUp = setTimeout(resolve, 10_000);
+      redis.once('ready', () => {
+        clearTimeout(giveUp);
+        resolve();
+      });
+    });
+  }
 
   const token: ApiHarness['token'] = async (userId, claims = {}, tokenOptions = {}) =>
     new SignJWT({ role: 'authenticated', email: `${userId.slice(0, 8)}@example.test`, ...claims })
@@ -121,6 +136,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     redisUrl,
     token,
     bearer: async (userId) => ({ authorization: `Bearer ${await token(userId)}` }),
+    subscribers,
     createUser: async ({ email, withProfile = true } = {}) => {
       const id = randomUUID();
       await sql`insert into auth.users (id, email, email_confirmed_at, raw_user_meta_data)

@@ -6,6 +6,8 @@ import { PLATFORM_BY_ID, PLATFORMS, type PlatformId } from '@ach/db';
 export const accountSchema = z.object({
   platform: z.enum(PLATFORMS),
   externalAccountId: z.string(),
+  /** The link proved the user owns the account (Steam sign-in, PSN / Xbox tokens); a Steam id typed in is `false`. */
+  verified: z.boolean(),
   displayName: z.string().nullable(),
   avatarUrl: z.string().nullable(),
   syncStatus: z.enum(['idle', 'queued', 'running', 'succeeded', 'failed', 'cancelled']),
@@ -21,6 +23,7 @@ export type AccountView = z.infer<typeof accountSchema>;
 export interface AccountRow {
   platform_id: PlatformId;
   external_account_id: string;
+  verified: boolean;
   display_name: string | null;
   avatar_url: string | null;
   sync_status: AccountView['syncStatus'];
@@ -35,7 +38,7 @@ export interface AccountRow {
 /** Selected explicitly so a credential column can never ride along; one select/returning fragment. */
 export const accountColumns = sql.join(
   [
-    'platform_id', 'external_account_id', 'display_name', 'avatar_url', 'sync_status', 'sync_progress',
+    'platform_id', 'external_account_id', 'verified', 'display_name', 'avatar_url', 'sync_status', 'sync_progress',
     'last_synced_at', 'last_error_code', 'needs_attention', 'created_at', 'updated_at',
   ].map((c) => sql.ref(c)),
 );
@@ -44,6 +47,7 @@ export function toAccountView(row: AccountRow): AccountView {
   return {
     platform: PLATFORM_BY_ID[row.platform_id],
     externalAccountId: row.external_account_id,
+    verified: row.verified,
     displayName: row.display_name,
     avatarUrl: row.avatar_url,
     syncStatus: row.sync_status,

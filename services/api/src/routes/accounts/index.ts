@@ -8,6 +8,9 @@ import { platformParams } from '../../platform-param.ts';
 import { notFound, problemSchema } from '../../problem.ts';
 import { accountColumns, accountSchema, toAccountView, type AccountRow } from './account-view.ts';
 import { registerLinkAccountRoutes, type LinkRoutesOptions } from './link-account-routes.ts';
+import { registerSteamOpenIdStartRoute } from './steam-openid-routes.ts';
+
+export { steamOpenIdCallbackRoutes } from './steam-openid-routes.ts';
 
 /** Linking, listing and unlinking platform accounts. All user routes. */
 export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps } & LinkRoutesOptions> = async (app, { deps, rateLimit }) => {
@@ -15,11 +18,12 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps } & LinkRoutesOpt
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   registerLinkAccountRoutes(app, deps, { rateLimit });
+  registerSteamOpenIdStartRoute(app, deps, { rateLimit });
 
   routes.get('/accounts', {
     schema: {
       tags: ['accounts'],
-      summary: 'Linked accounts (never a token)',
+      summary: 'Linked accounts (never a token), each with `verified`: whether the link proved ownership',
       security: [{ bearerAuth: [] }],
       response: { 200: z.object({ items: z.array(accountSchema) }), 401: problemSchema },
     },

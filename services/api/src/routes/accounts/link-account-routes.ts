@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { credentialsAssociatedData } from '@ach/crypto';
-import { PLATFORM_IDS, type Platform } from '@ach/db';
+import type { Platform } from '@ach/db';
 import type { AppDeps } from '../../app-deps.ts';
 import type { LinkedAccount } from '../../linking/account-linking.ts';
 import { platformErrorToProblem } from '../../linking/platform-error-problem.ts';
-import { ProblemError, problemSchema } from '../../problem.ts';
-import { accountColumns, accountSchema, toAccountView, type AccountRow } from './account-view.ts';
+import { problemSchema } from '../../problem.ts';
+import { storeLinkedAccount } from '../../linking/store-linked-account.ts';
+import { accountSchema, toAccountView } from './account-view.ts';
 
 const psnBody = z.strictObject({ npsso: z.string().trim().min(10).max(512) });
 const xboxBody = z.strictObject({ refreshToken: z.string().trim().min(10).max(8192) });
@@ -40,36 +39,7 @@ export interface LinkRoutesOptions {
 export function registerLinkAccountRoutes(app: FastifyInstance, deps: AppDeps, options: LinkRoutesOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  async function store(userId: string, platform: Platform, account: LinkedAccount): Promise<AccountRow> {
-    const sealed = account.credentials ? deps.cipher.sealJson(account.credentials, credentialsAssociatedData(userId, platform)) : undefined;
-    const at = (value: Date | string | null | undefined) => (value ? new Date(value).toISOString() : null);
-    try {
-      const { rows } = await sql<AccountRow>`
-        insert into platform_accounts (user_id, platform_id, external_account_id, display_name, avatar_url,
-                                       credentials_ciphertext, credentials_key_id, token_expires_at, refresh_expires_at)
-        values (${userId}::uuid, ${PLATFORM_IDS[platform]}::smallint, ${account.externalAccountId}, ${account.displayName},
-                ${account.avatarUrl}, ${sealed?.ciphertext ?? null}, ${sealed?.keyId ?? null},
-                ${at(account.tokenExpiresAt)}::timestamptz, ${at(account.refreshExpiresAt)}::timestamptz)
-        on conflict (user_id, platform_id) do update set
-          external_account_id = excluded.external_account_id,
-          display_name = excluded.display_name,
-          avatar_url = excluded.avatar_url,
-          credentials_ciphertext = excluded.credentials_ciphertext,
-          credentials_key_id = excluded.credentials_key_id,
-          token_expires_at = excluded.token_expires_at,
-          refresh_expires_at = excluded.refresh_expires_at,
-          needs_attention = false,
-          last_error_code = null
-        returning ${accountColumns}`.execute(deps.db);
-      return rows[0]!;
-    } catch (error) {
-      if ((error as { code?: string }).code === '23503') {
-        throw new ProblemError(409, 'profile_missing', 'Your user profile does not exist yet; call POST /users/sync first');
-      }
-      throw error;
-    }
-  }
-
+  /** PSN and Xbox hand over tokens only to the account's owner: those links prove ownership; a typed Steam id does not. */
   async function link(userId: string, platform: Platform, run: () => Promise<LinkedAccount>) {
     let account: LinkedAccount;
     try {
@@ -77,7 +47,7 @@ export function registerLinkAccountRoutes(app: FastifyInstance, deps: AppDeps, o
     } catch (error) {
       throw platformErrorToProblem(error);
     }
-    return toAccountView(await store(userId, platform, account));
+    return toAccountView(await storeLinkedAccount(deps, { userId, platform, account, verified: platform !== 'steam' }));
   }
 
   const common = { tags: ['accounts'], security: [{ bearerAuth: [] }], response: linkResponses };
@@ -95,7 +65,11 @@ export function registerLinkAccountRoutes(app: FastifyInstance, deps: AppDeps, o
 
   routes.put('/accounts/steam', {
     config,
-    schema: { ...common, summary: 'Link Steam by SteamID64 or custom URL name; the profile must be public', body: steamBody },
+    schema: {
+      ...common,
+      summary: 'Link Steam by SteamID64 or custom URL name (unverified; POST /accounts/steam/openid proves ownership); the profile must be public',
+      body: steamBody,
+    },
   }, async (request) => {
     const { steamId, vanity } = request.body;
     return link(request.auth.id, 'steam', () => deps.linking.steam(steamId ? { steamId } : { vanity: vanity! }));

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { PLATFORM_BY_ID, PLATFORM_IDS, PLATFORMS, type PlatformId } from '@ach/db';
 import type { AppDeps } from '../../app-deps.ts';
-import { decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
+import { cursorField, decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
 import { notFound, problemSchema } from '../../problem.ts';
 
 const gamesQuery = z.object({
@@ -13,7 +13,7 @@ const gamesQuery = z.object({
   cursor: z.string().max(1024).optional(),
 });
 /** Sort key of the last row: (last_played_at as Postgres prints it, or null; platform id; game id). */
-const gamesCursor = z.tuple([z.string().max(64).nullable(), z.number().int().min(1).max(3), z.string().max(256)]);
+const gamesCursor = z.tuple([cursorField.timestamp().nullable(), cursorField.platformId(), cursorField.text(256)]);
 
 const gameSchema = z.object({
   platform: z.enum(PLATFORMS),

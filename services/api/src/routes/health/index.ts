@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app-deps.ts';
+import { metricsAccess } from '../../plugins/metrics.ts';
+import { problemSchema } from '../../problem.ts';
 import { withinDeadline } from '../../within-deadline.ts';
 
 const READY_TIMEOUT_MS = 1_000;
@@ -32,7 +34,12 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   });
 
   app.get('/metrics', {
-    schema: { tags: ['ops'], summary: 'Prometheus metrics', response: { 200: z.string() } },
+    onRequest: metricsAccess(deps.config.metricsToken),
+    schema: {
+      tags: ['ops'],
+      summary: 'Prometheus metrics (Authorization: Bearer <METRICS_TOKEN> when that is set)',
+      response: { 200: z.string(), 401: problemSchema },
+    },
   }, async (_request, reply) => {
     const body = await app.metricsRegistry.metrics();
     return reply.type(app.metricsRegistry.contentType).send(body);

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { PLATFORM_IDS, PLATFORMS } from '@ach/db';
 import type { AppDeps } from '../../app-deps.ts';
-import { decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
+import { cursorField, decodeCursor, encodeCursor } from '../../pagination/cursor.ts';
 import { platformParams } from '../../platform-param.ts';
 import { notFound, problemSchema } from '../../problem.ts';
 import { findLatestRun, syncRunColumns } from '../../sync/sync-run-reads.ts';
@@ -16,7 +16,7 @@ const listQuery = z.object({
   cursor: z.string().max(512).optional(),
 });
 /** (created_at as Postgres prints it — microseconds survive, a JS Date would drop them; id). */
-const historyCursor = z.tuple([z.string().min(1).max(64), z.uuid()]);
+const historyCursor = z.tuple([cursorField.timestamp(), cursorField.uuid()]);
 const listResponse = z.object({ items: z.array(syncRunSchema), nextCursor: z.string().nullable() });
 
 /** Latest run per platform, own history, one run by id. Another user's run is a 404, never a 403. */

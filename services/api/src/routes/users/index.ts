@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { secretsEqual } from '@ach/crypto';
 import type { AppDeps } from '../../app-deps.ts';
+import { createFailedAuthThrottle, lockedOutProblem } from '../../auth/failed-auth-throttle.ts';
 import { ProblemError, problemSchema } from '../../problem.ts';
 import { createUserProfileEnsurer, refreshAuthOwnedFields, type UserProfileRow } from '../../users/ensure-user-profile.ts';
 
@@ -71,15 +72,19 @@ function presentedSecret(request: FastifyRequest): string | undefined {
  * POST /webhooks/auth-users: Supabase Database Webhook on auth.users. Registered only when
  * AUTH_WEBHOOK_SECRET is set (otherwise the route does not exist: 404). Idempotent: INSERT ensures
  * the profile, UPDATE also refreshes auth-owned fields, DELETE removes a profile whose auth user
- * is gone (the foreign key's cascade normally did it already).
+ * is gone (the foreign key's cascade normally did it already). Wrong secrets are throttled per
+ * address (see createFailedAuthThrottle).
  */
 export const authWebhookRoutes: FastifyPluginAsync<{ deps: AppDeps; secret: string }> = async (app, { deps, secret }) => {
   const ensureUserProfile = createUserProfileEnsurer(deps.db);
+  const throttle = createFailedAuthThrottle({ redis: deps.redis, keyPrefix: deps.config.queuePrefix, scope: 'auth-webhook', log: app.log });
   app.addHook('onRequest', async (request) => {
     const given = presentedSecret(request);
-    if (!given || !secretsEqual(given, secret)) {
-      throw new ProblemError(401, 'invalid_webhook_secret', 'Missing or wrong webhook secret');
-    }
+    const passed = given !== undefined && secretsEqual(given, secret);
+    // A missing secret is not a guess; a wrong one is, and counts against the caller's address.
+    const retryAfter = given === undefined ? undefined : await throttle.lockedOutFor(request.ip, passed);
+    if (retryAfter !== undefined) throw lockedOutProblem(retryAfter);
+    if (!passed) throw new ProblemError(401, 'invalid_webhook_secret', 'Missing or wrong webhook secret');
   });
 
   app.withTypeProvider<ZodTypeProvider>().post('/webhooks/auth-users', {
@@ -89,7 +94,7 @@ export const authWebhookRoutes: FastifyPluginAsync<{ deps: AppDeps; secret: stri
       body: webhookBody,
       response: {
         200: z.object({ action: z.enum(['created', 'exists', 'updated', 'deleted', 'ignored']), userId: z.uuid() }),
-        400: problemSchema, 401: problemSchema, 404: problemSchema,
+        400: problemSchema, 401: problemSchema, 404: problemSchema, 429: problemSchema,
       },
     },
   }, async (request) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createCredentialCipher, CredentialDecryptError } from './credential-cipher.ts';
+import { createCredentialCipher, CredentialDecryptError } from '../src/credential-cipher.ts';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -36,5 +36,20 @@ describe('credential cipher', () => {
     const parts = sealed.ciphertext.split('.');
     parts[3] = Buffer.from('tampered').toString('base64url');
     expect(() => cipher.open({ ...sealed, ciphertext: parts.join('.') })).toThrow(CredentialDecryptError);
+  });
+
+  it.each([4, 8, 12])('refuses a ciphertext whose tag is truncated to %i bytes', (bytes) => {
+    const cipher = createCredentialCipher({ key: key() });
+    const sealed = cipher.seal('token', 'user:1');
+    const parts = sealed.ciphertext.split('.');
+    parts[2] = Buffer.from(parts[2]!, 'base64url').subarray(0, bytes).toString('base64url');
+    expect(() => cipher.open({ ...sealed, ciphertext: parts.join('.') }, 'user:1')).toThrow(CredentialDecryptError);
+  });
+
+  it('opens a ciphertext with its full 16-byte tag', () => {
+    const cipher = createCredentialCipher({ key: key() });
+    const sealed = cipher.seal('token', 'user:1');
+    expect(Buffer.from(sealed.ciphertext.split('.')[2]!, 'base64url')).toHaveLength(16);
+    expect(cipher.open(sealed, 'user:1')).toBe('token');
   });
 });

@@ -1,0 +1,36 @@
+import type { Platform } from '@ach/db';
+import { XSTS_ERROR_CODES, type PlatformError } from '@ach/platform-clients';
+
+const PLATFORM_NAMES: Record<Platform, string> = { psn: 'PlayStation Network', xbox: 'Xbox Live', steam: 'Steam' };
+
+/**
+ * The text `sync_logs.error_message` and the progress stream show for a platform's answer. Written
+ * here, never taken from the error: a PlatformError's own message may quote the platform's body
+ * (an OAuth error description, an HTML page, a schema failure), which is for the logs only.
+ * `endpoint` is our own label for the call (e.g. `steam.GetOwnedGames`).
+ */
+export function publicPlatformFailureMessage(error: PlatformError): string {
+  const name = PLATFORM_NAMES[error.platform];
+  switch (error.kind) {
+    case 'auth': {
+      // XSTS refusals carry their own app code (xbox_child_account, …) whose text is ours too.
+      const xsts = Object.values(XSTS_ERROR_CODES).find((known) => known.code === error.code);
+      return xsts?.message ?? `${name} no longer accepts the stored sign-in; link the account again`;
+    }
+    case 'private':
+      return `The ${name} profile or its game details are not public`;
+    case 'not_found':
+      return `The linked ${name} account was not found`;
+    case 'rate_limited':
+      return `${name} is limiting requests; the sync continues when it allows`;
+    case 'transient':
+      return `${name} did not answer (${error.endpoint}); try again later`;
+    case 'malformed':
+      return `${name} answered something this server cannot read (${error.endpoint})`;
+    case 'config':
+      return `Syncing ${name} is not configured correctly on this server`;
+  }
+}
+
+/** What a user sees for a failure that is ours, not the platform's: only a reference into the logs. */
+export const internalFailureMessage = (errorId: string) => `Internal error (reference ${errorId})`;

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseEnv } from '@ach/config';
+import { apiEnv } from '../src/api-env.ts';
+
+const server = join(import.meta.dirname, '../src/server.ts');
+const base = () => ({ CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), SUPABASE_JWT_SECRET: 'j'.repeat(32) });
+
+/** Starts the real entry point; a bad environment must stop it before it connects to anything. */
+function runServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [server], {
+      // Unreachable Redis/Postgres: a process that got past env parsing would hang here, not exit 78.
+      env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1', PORT: '0', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not stop on a bad environment: ${stderr}`));
+    }, 20_000);
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('api environment: weak secrets stop the process', () => {
+  it.each([
+    ['SUPABASE_JWT_SECRET', 31],
+    ['AUTH_WEBHOOK_SECRET', 31],
+    ['BULL_BOARD_PASSWORD', 15],
+  ])('%s of %i characters: exit 78 naming the variable', async (variable, length) => {
+    const run = await runServer({ ...base(), BULL_BOARD_USER: 'admin', [variable]: 'x'.repeat(length) });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain(variable);
+    expect(run.stderr).not.toContain('x'.repeat(length)); // the message names the variable, never echoes the value
+  });
+
+  it.each([
+    ['SUPABASE_JWT_SECRET', 32],
+    ['AUTH_WEBHOOK_SECRET', 32],
+    ['BULL_BOARD_PASSWORD', 16],
+  ])('%s of %i characters is accepted', (variable, length) => {
+    expect(() => parseEnv(apiEnv, { ...base(), [variable]: 'x'.repeat(length) })).not.toThrow();
+  });
+});
+
+describe('api environment: SUPABASE_JWKS_URL', () => {
+  const parseJwks = (url: string) => parseEnv(apiEnv, { CREDENTIALS_ENCRYPTION_KEY: base().CREDENTIALS_ENCRYPTION_KEY, SUPABASE_JWKS_URL: url });
+
+  it.each(['http://example.com/auth/v1/.well-known/jwks.json', 'http://10.0.0.5:8000/jwks', 'http://127.0.0.1.evil.test/jwks', 'ftp://example.com/jwks'])(
+    'refuses %s',
+    (url) => {
+      const error = (() => {
+        try {
+          parseJwks(url);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variables).toEqual(['SUPABASE_JWKS_URL']);
+    },
+  );
+
+  it.each([
+    'https://project.supabase.co/auth/v1/.well-known/jwks.json',
+    'http://127.0.0.1:54321/auth/v1/.well-known/jwks.json',
+    'http://localhost:54321/jwks',
+    'http://[::1]:54321/jwks',
+  ])('accepts %s', (url) => {
+    expect(parseJwks(url).SUPABASE_JWKS_URL).toBe(url);
+  });
+
+  it('an http JWKS URL on a public host stops the server with exit 78', async () => {
+    const run = await runServer({ CREDENTIALS_ENCRYPTION_KEY: base().CREDENTIALS_ENCRYPTION_KEY, SUPABASE_JWKS_URL: 'http://example.com/jwks' });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('SUPABASE_JWKS_URL');
+  });
+});
