@@ -24,6 +24,20 @@ const TESTED_FUNCTIONS: Record<string, string> = {
   'public.set_updated_at()': 'auth-user-sync.test.ts',
   'public.username_base(p_email text, p_user_id uuid)': 'auth-user-sync.test.ts',
   'public.username_candidate(p_base text, p_attempt integer)': 'auth-user-sync.test.ts',
+  // The monitor's quality checks (0007) are exercised by its own tests.
+  'public.auth_trigger_status()': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.backfill_ghost_users(dry_run boolean DEFAULT true, performed_by text DEFAULT NULL::text, user_ids uuid[] DEFAULT NULL::uuid[])': '../../../services/monitor/test/backfill.test.ts',
+  'public.check_ghost_users(p_since timestamp with time zone DEFAULT NULL::timestamp with time zone)': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.check_orphaned_profiles(p_since timestamp with time zone DEFAULT NULL::timestamp with time zone)': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.check_progress_parity(p_since timestamp with time zone DEFAULT NULL::timestamp with time zone)': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.cleanup_old_monitoring_logs()': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.get_latest_sync_status()': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.get_sync_status_history(days integer DEFAULT 30)': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.get_user_sync_stats()': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.quality_check_window_start()': '../../../services/monitor/test/quality-checks.test.ts',
+  'public.quality_overall_status(p_checks jsonb)': '../../../services/monitor/test/quality-checks.test.ts',
+  "public.record_user_sync_metrics(p_checks jsonb DEFAULT NULL::jsonb, p_check_type text DEFAULT 'full'::text, p_started_at timestamp with time zone DEFAULT NULL::timestamp with time zone)": '../../../services/monitor/test/quality-checks.test.ts',
+  'public.run_user_sync_quality_check(p_since timestamp with time zone DEFAULT NULL::timestamp with time zone)': '../../../services/monitor/test/quality-checks.test.ts',
 };
 
 let t: TestDatabase;

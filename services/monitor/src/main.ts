@@ -1,14 +1,17 @@
-import { databaseEnv, logEnv, parseEnvOrExit, redisEnv } from '@ach/config';
+import { parseEnvOrExit } from '@ach/config';
 import { createLogger } from '@ach/observability';
-import { MONITOR_QUEUE_NAME } from '@ach/queue';
 import { onShutdown, openCoreConnections } from '@ach/runtime';
+import { monitorConfigFromEnv, startMonitor, type RunningMonitor } from './create-monitor.ts';
+import { monitorEnv } from './monitor-env.ts';
 
-/**
- * The quality checks and their schedules arrive with the monitor issue; until then the monitor
- * proves its wiring (Postgres, Redis, clean SIGTERM) and schedules nothing.
- */
-const env = parseEnvOrExit(databaseEnv.extend(redisEnv.shape).extend(logEnv.shape));
+const env = parseEnvOrExit(monitorEnv);
 const log = createLogger({ name: 'monitor', level: env.LOG_LEVEL });
 const connections = await openCoreConnections({ name: 'monitor', databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, log });
-onShutdown({ log }, connections.close);
-log.info({ queue: MONITOR_QUEUE_NAME, prefix: env.QUEUE_PREFIX }, 'monitor ready (no checks scheduled yet)');
+// Registered before starting: a SIGTERM while the monitor starts up still shuts down cleanly.
+const running: { monitor?: RunningMonitor } = {};
+onShutdown({ log }, async () => {
+  await running.monitor?.close();
+  await connections.close();
+});
+running.monitor = await startMonitor(monitorConfigFromEnv(env), { db: connections.db, redis: connections.redis, log });
+log.info({ prefix: env.QUEUE_PREFIX, httpPort: running.monitor.httpPort }, 'monitor ready');

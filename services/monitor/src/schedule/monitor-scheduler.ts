@@ -1,0 +1,85 @@
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { z } from 'zod';
+import type { Logger } from '@ach/observability';
+import { MONITOR_QUEUE_NAME } from '@ach/queue';
+import type { CheckMode } from '../quality/check-result.ts';
+import type { QualityRunOutcome } from '../quality/run-quality-check.ts';
+
+export const QUALITY_JOB_NAME = 'quality-check';
+export const FULL_CHECK_SCHEDULER_ID = 'quality-check-full';
+export const INCREMENTAL_CHECK_SCHEDULER_ID = 'quality-check-incremental';
+
+export const qualityJobSchema = z.strictObject({ mode: z.enum(['full', 'incremental']) });
+export type QualityJob = z.infer<typeof qualityJobSchema>;
+export type QualityJobResult = { ran: true; monitoringLogId: number; status: string; mode: CheckMode } | { ran: false; reason: string };
+
+export interface MonitorSchedule {
+  /** The full check: a cron pattern (5 fields, or 6 with seconds) in `tz`. */
+  cron: string;
+  tz: string;
+  incrementalEveryMs: number;
+}
+
+export interface MonitorScheduler {
+  queue: Queue<QualityJob, QualityJobResult>;
+  worker: Worker<QualityJob, QualityJobResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The `monitor` queue: two BullMQ job schedulers — the full check on the cron pattern and the
+ * incremental check every `incrementalEveryMs` — and a worker (one job at a time) that runs them.
+ * Every replica upserts the same two scheduler ids, so there is one schedule however many run, and
+ * each scheduled job is taken by one worker; the advisory lock in runQualityCheck keeps a full and
+ * an incremental job (or a run started from the API) from overlapping.
+ */
+export async function startMonitorScheduler(deps: {
+  connection: ConnectionOptions;
+  prefix: string;
+  log: Logger;
+  schedule: MonitorSchedule;
+  run: (mode: CheckMode, signal: AbortSignal) => Promise<QualityRunOutcome>;
+}): Promise<MonitorScheduler> {
+  const { log } = deps;
+  const shutdown = new AbortController();
+  const queue = new Queue<QualityJob, QualityJobResult>(MONITOR_QUEUE_NAME, { connection: deps.connection, prefix: deps.prefix });
+  queue.on('error', (error) => log.warn({ err: error }, 'monitor queue error'));
+
+  const keep = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
+  await queue.upsertJobScheduler(
+    FULL_CHECK_SCHEDULER_ID,
+    { pattern: deps.schedule.cron, tz: deps.schedule.tz },
+    // A failed full check (database restart, …) is worth another try; an incremental one is not: the next comes soon.
+    { name: QUALITY_JOB_NAME, data: { mode: 'full' }, opts: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },
+  );
+  await queue.upsertJobScheduler(
+    INCREMENTAL_CHECK_SCHEDULER_ID,
+    { every: deps.schedule.incrementalEveryMs },
+    { name: QUALITY_JOB_NAME, data: { mode: 'incremental' }, opts: { ...keep, attempts: 1 } },
+  );
+
+  async function process(job: Job<QualityJob, QualityJobResult>): Promise<QualityJobResult> {
+    const parsed = qualityJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new Error(`invalid monitor job payload: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`);
+    const outcome = await deps.run(parsed.data.mode, shutdown.signal);
+    return outcome.ran
+      ? { ran: true, monitoringLogId: outcome.run.id, status: outcome.run.status, mode: outcome.run.mode }
+      : { ran: false, reason: outcome.reason };
+  }
+
+  const worker = new Worker<QualityJob, QualityJobResult>(MONITOR_QUEUE_NAME, process, { connection: deps.connection, prefix: deps.prefix, concurrency: 1 });
+  worker.on('error', (error) => log.error({ err: error }, 'monitor worker error'));
+  worker.on('failed', (job, error) => log.error({ jobId: job?.id, mode: job?.data.mode, reason: error.message }, 'quality check job failed'));
+
+  log.info({ cron: deps.schedule.cron, tz: deps.schedule.tz, incrementalEveryMs: deps.schedule.incrementalEveryMs }, 'quality checks scheduled');
+  return {
+    queue,
+    worker,
+    async close() {
+      // Stop waiting for the lock, let a running check finish, then let go of Redis.
+      shutdown.abort();
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
