@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { sql } from 'kysely';
 import pg from 'pg';
-import { createDb, migrateToLatest, PLATFORM_IDS, PLATFORMS, type Platform } from '@ach/db';
+import { createDb, migrateToLatest, type Platform } from '@ach/db';
+import { builtinPlatforms } from '@ach/platform-registry';
 import { DEMO_ACCOUNTS } from '../services/platform-sandbox/src/demo-accounts.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -132,17 +132,18 @@ try {
   start('sandbox', 'services/platform-sandbox/src/server.ts');
   await waitUntil('the platform sandbox', async () => ((await fetch(`${sandboxUrl}/__sandbox/health`)).ok ? true : undefined), 20_000);
   start('api', 'services/api/src/server.ts');
-  start('worker-psn', 'services/worker-psn/src/main.ts');
-  start('worker-xbox', 'services/worker-xbox/src/main.ts');
-  start('worker-steam', 'services/worker-steam/src/main.ts');
+  // One worker per registered platform, each in services/worker-<slug>.
+  for (const { slug } of builtinPlatforms) start(`worker-${slug}`, `services/worker-${slug}/src/main.ts`);
   start('monitor', 'services/monitor/src/main.ts');
   await waitUntil('the api', async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), 30_000);
 
   // The demo user signs up the way Supabase does it: a row in auth.users; the trigger creates public.users.
   const email = 'demo@achievement-sync.local';
-  await sql`insert into auth.users (email, email_confirmed_at, raw_user_meta_data)
-            values (${email}, now(), ${JSON.stringify({ full_name: 'Demo Player' })}::jsonb)
-            on conflict do nothing`.execute(db);
+  await db
+    .insertInto('auth.users')
+    .values({ email, email_confirmed_at: new Date(), raw_user_meta_data: JSON.stringify({ full_name: 'Demo Player' }) })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   const user = await db.selectFrom('auth.users').select('id').where('email', '=', email).orderBy('created_at').executeTakeFirstOrThrow();
   const token = await new SignJWT({ role: 'authenticated', email })
     .setProtectedHeader({ alg: 'HS256' })
@@ -157,17 +158,17 @@ try {
     xbox: { refreshToken: DEMO_ACCOUNTS.xbox.refreshToken },
     steam: { steamId: DEMO_ACCOUNTS.steam.steamId },
   };
-  for (const platform of PLATFORMS) {
+  for (const { slug: platform } of builtinPlatforms) {
     const linked = await api<{ displayName?: string; code?: string; detail?: string }>('PUT', `/accounts/${platform}`, token, links[platform]);
     console.log(`linked ${platform}: ${linked.status} ${linked.body.displayName ?? linked.body.code ?? ''}`);
   }
-  for (const platform of PLATFORMS) {
+  for (const { slug: platform } of builtinPlatforms) {
     const sync = await api<{ syncId?: string }>('POST', `/sync/${platform}`, token, { mode: 'full' });
     console.log(`sync ${platform}: ${sync.status} ${sync.body.syncId ?? ''}`);
   }
 
   type Status = { status: string; progress: number; errorCode?: string | null };
-  for (const platform of PLATFORMS) {
+  for (const { slug: platform, id: platformId } of builtinPlatforms) {
     const final = await waitUntil(
       `${platform} sync`,
       async () => {
@@ -179,7 +180,7 @@ try {
     const counts = await db
       .selectFrom('user_progress')
       .where('user_id', '=', user.id)
-      .where('platform_id', '=', PLATFORM_IDS[platform])
+      .where('platform_id', '=', platformId)
       .select((eb) => [eb.fn.countAll<number>().as('games'), eb.fn.sum<number>('achievements_total').as('achievements'), eb.fn.sum<number>('achievements_earned').as('earned')])
       .executeTakeFirstOrThrow();
     const note = final.status === 'queued' ? ' (waits for its worker: the PSN/Xbox sync issues are next)' : '';

@@ -18,9 +18,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
-import { sql } from 'kysely';
 import { Redis } from 'ioredis';
-import { createBenchDatabase } from '../bench-database.ts';
+import { checkpoint, createBenchDatabase, queuedRunStatements, seedLinkedUsers, vacuumAnalyze } from '../bench-database.ts';
 import type { BenchContext, BenchResult, BenchScenario } from '../bench-result.ts';
 import { deletePrefixedKeys } from '@ach/queue';
 import { freePort } from '@ach/testing';
@@ -65,7 +64,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection, createSyncQueues } from '@ach/queue';
 const redis = createRedisConnection(process.env.REDIS_URL, 'producer', { commandTimeout: 1_500 });
-const queues = createSyncQueues({ connection: redis, prefix: process.env.QUEUE_PREFIX });
+const queues = createSyncQueues(['steam'], { connection: redis, prefix: process.env.QUEUE_PREFIX });
 const app = Fastify({ loggerInstance: createLogger({ name: 'bare', level: process.env.LOG_LEVEL }), genReqId: () => randomUUID() });
 app.post('/bare/:platform', async (_req, reply) => {
   const syncId = randomUUID();
@@ -174,20 +173,11 @@ const scenario: BenchScenario = {
     const prefix = `bench-${randomBytes(4).toString('hex')}`;
     const children: ChildProcess[] = [];
     try {
-      await sql`
-        insert into auth.users (id, email)
-        select gen_random_uuid(), 'bench' || i || '@example.test' from generate_series(1, ${users}::int) i`.execute(database.db);
-      await sql`
-        insert into public.users (id, email, username)
-        select id, email, 'b_' || substr(replace(id::text, '-', ''), 1, 26) from auth.users on conflict (id) do nothing`.execute(database.db);
-      await sql`
-        insert into platform_accounts (user_id, platform_id, external_account_id, display_name)
-        select id, 3, '7656119' || lpad((row_number() over ())::text, 10, '0'), 'bench' from public.users`.execute(database.db);
+      const ids = await seedLinkedUsers(database.db, { count: users, platformId: 3 });
       // Steady state, as in production: statistics gathered and the bulk load's pages vacuumed, so
       // that autovacuum waking up for the seed does not compete with one measured run but not another.
-      await sql`vacuum analyze`.execute(database.db);
-      await sql`checkpoint`.execute(database.db);
-      const ids = (await sql<{ id: string }>`select id from public.users`.execute(database.db)).rows.map((r) => r.id);
+      await vacuumAnalyze(database.db);
+      await checkpoint(database.db);
       const key = new TextEncoder().encode(SECRET);
       const tokens = await Promise.all(
         ids.map((id) =>
@@ -223,7 +213,7 @@ const scenario: BenchScenario = {
       const warm = Math.min(10_000, Math.floor(users / 3));
       // The API's inserts wake autovacuum on sync_logs; left alone it lands in whichever run comes
       // next, often the bare route's. Vacuumed here instead, between runs, outside every timed window.
-      const vacuumSyncLogs = () => sql`vacuum analyze sync_logs`.execute(database.db);
+      const vacuumSyncLogs = () => vacuumAnalyze(database.db, ['sync_logs']);
       // The bare route's rate kept rising through its first ~30k requests here; it needs no users,
       // so it is warmed to its steady state — a short warm-up flattered the API's ratio.
       await fire({ url: bareUrl, amount: BARE_WARM_UP, cpuGroups: bareCpu });
@@ -255,10 +245,7 @@ const scenario: BenchScenario = {
       const accepted = apiRuns.reduce((n, r) => n + r['2xx'], 0);
       const non2xx = apiRuns.reduce((n, r) => n + r.non2xx, 0);
       const errors = apiRuns.reduce((n, r) => n + r.errors, 0);
-      // Rows of one INSERT share created_at (now() is the transaction's start): distinct values = statements.
-      const { n: rows, statements } = (
-        await sql<{ n: number; statements: number }>`select count(*)::int as n, count(distinct created_at)::int as statements from sync_logs where status = 'queued'`.execute(database.db)
-      ).rows[0]!;
+      const { rows, statements } = await queuedRunStatements(database.db);
       const jobs = await countJobs(ctx.redisUrl, prefix);
       const apiRate = median(apiRuns.map(reqPerSecond));
       const bareRate = median(bareRuns.map(reqPerSecond));

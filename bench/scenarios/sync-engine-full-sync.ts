@@ -1,15 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
+import { createPlatformAccountRepository } from '@ach/accounts';
 import type { Database } from '@ach/db';
 import { createSteamClient } from '@ach/platform-clients';
+import { steam } from '@ach/platform-registry';
 import { DEFAULT_STEAM_API_KEY, startSandbox } from '@ach/platform-sandbox';
-import { createSyncQueue, deletePrefixedKeys, SYNC_JOB_NAME } from '@ach/queue';
+import { createLogger } from '@ach/observability';
+import { createSyncQueue, deletePrefixedKeys } from '@ach/queue';
 import { mapWithConcurrency } from '@ach/sync-engine';
-import { createBenchDatabase } from '../bench-database.ts';
+import { createSyncRunRepository, requestSync } from '@ach/sync-runs';
+import { createBenchDatabase, createBenchUser } from '../bench-database.ts';
 import { stop } from '../child-process.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
 
@@ -37,15 +41,19 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-async function requestSync(db: Kysely<Database>, queue: ReturnType<typeof createSyncQueue>, userId: string, mode: 'incremental' | 'full') {
-  const row = await db.insertInto('sync_logs').values({ user_id: userId, platform_id: 3, mode }).returning('id').executeTakeFirstOrThrow();
-  await queue.add(SYNC_JOB_NAME, { syncId: row.id, userId, platform: 'steam', mode }, { jobId: row.id });
-  return row.id;
+const log = createLogger({ name: 'bench', level: 'warn' });
+
+/** A run created and enqueued the way POST /sync/steam does it (@ach/sync-runs' accept path). */
+async function requestSteamSync(db: Kysely<Database>, queue: ReturnType<typeof createSyncQueue>, userId: string, mode: 'incremental' | 'full') {
+  const accepted = await requestSync({ db, queues: { steam: queue }, log, enqueueTimeoutMs: 5_000 }, { userId, platform: steam, mode });
+  return accepted.syncId;
 }
 
-async function finished(db: Kysely<Database>, syncId: string, timeoutMs: number) {
+async function finished(db: Kysely<Database>, userId: string, syncId: string, timeoutMs: number) {
+  const runs = createSyncRunRepository({ db });
   return waitFor(`sync ${syncId}`, timeoutMs, async () => {
-    const row = await db.selectFrom('sync_logs').select(['status', 'stats', 'error_message']).where('id', '=', syncId).executeTakeFirstOrThrow();
+    const row = await runs.byId(userId, syncId);
+    if (!row) throw new Error(`sync ${syncId} not found`);
     if (row.status === 'failed') throw new Error(`sync failed: ${row.error_message}`);
     return row.status === 'succeeded' ? (row.stats as unknown as { rowsWritten: number; apiCallsTotal: number; gamesChanged: number }) : undefined;
   });
@@ -68,10 +76,9 @@ const scenario: BenchScenario = {
     try {
       // Build the sandbox's (deterministic) library up front so neither measurement pays for it.
       const library = sandbox.state.steam.library(STEAM_ID)!;
-      const userId = randomUUID();
-      await sql`insert into auth.users (id, email) values (${userId}, 'bench@example.test')`.execute(bench.db);
-      await sql`insert into public.users (id, username) values (${userId}, 'bench_sync') on conflict (id) do nothing`.execute(bench.db);
-      await bench.db.insertInto('platform_accounts').values({ user_id: userId, platform_id: 3, external_account_id: STEAM_ID }).execute();
+      const userId = await createBenchUser(bench.db, { email: 'bench@example.test', username: 'bench_sync' });
+      const linked = await createPlatformAccountRepository(bench.db).link({ userId, platformId: steam.id, externalAccountId: STEAM_ID, displayName: null, avatarUrl: null, verified: false });
+      if (linked.kind !== 'linked') throw new Error(`could not link the bench account: ${linked.kind}`);
 
       worker = spawn(process.execPath, [WORKER_MAIN], {
         env: {
@@ -99,7 +106,7 @@ const scenario: BenchScenario = {
       const timedSync = async (timeoutMs: number) => {
         sandbox.state.calls.clear();
         const started = performance.now();
-        const stats = await finished(bench.db, await requestSync(bench.db, queue, userId, 'incremental'), timeoutMs);
+        const stats = await finished(bench.db, userId, await requestSteamSync(bench.db, queue, userId, 'incremental'), timeoutMs);
         const seconds = (performance.now() - started) / 1000;
         const calls = Object.values(sandbox.state.calls.snapshot()).reduce((n, e) => n + e.total, 0);
         return { stats, seconds, calls };

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@ach/db';
-import { writeGameBatch, type GameWrite } from '@ach/sync-engine';
-import { createBenchDatabase } from '../bench-database.ts';
+import { writeGameBatch, type GameWrite } from '@ach/library';
+import { createBenchDatabase, createBenchUser } from '../bench-database.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
 
 /**
@@ -127,9 +126,7 @@ const scenario: BenchScenario = {
     const bench = await createBenchDatabase(ctx.postgresAdminUrl);
     const db = bench.db;
     try {
-      const userId = randomUUID();
-      await sql`insert into auth.users (id, email) values (${userId}, 'bench@example.test')`.execute(db);
-      await sql`insert into public.users (id, username) values (${userId}, 'bench_user') on conflict (id) do nothing`.execute(db);
+      const userId = await createBenchUser(db, { email: 'bench@example.test', username: 'bench_user' });
       const games = makeGames(Math.max(10, Math.round(300 * ctx.scale)), 50, 0.6);
       // The per-row pattern is slow, so it writes a third of the library; the engine writes the same
       // rows, best of 5, so its short run is not decided by one scheduler hiccup.

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
-import { createDb, PLATFORM_IDS } from '@ach/db';
-import { insertQueuedRuns } from '../../services/api/src/sync/sync-request-batcher.ts';
-import { createBenchDatabase } from '../bench-database.ts';
+import { createDb } from '@ach/db';
+import { steam } from '@ach/platform-registry';
+import { createSyncRunRepository } from '@ach/sync-runs';
+import { backendPid, createBenchDatabase, seedLinkedUsers, truncateSyncRuns, vacuumAnalyze } from '../bench-database.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
 import { cpuMsOf } from '../process-cpu.ts';
 
@@ -23,24 +23,23 @@ const scenario: BenchScenario = {
     const db = createDb(database.url, { max: 1 });
     try {
       const requests = Math.max(500, Math.round(REQUESTS * ctx.scale));
-      await sql`insert into auth.users (id, email) select gen_random_uuid(), 'insert' || i || '@example.test' from generate_series(1, ${requests}::int) i`.execute(db);
-      await sql`insert into platform_accounts (user_id, platform_id, external_account_id)
-                select id, ${PLATFORM_IDS.steam}::smallint, 'ext-' || id from public.users`.execute(db);
-      const userIds = (await sql<{ id: string }>`select id from public.users order by random()`.execute(db)).rows.map((r) => r.id);
-      const backendPid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid;
+      const userIds = await seedLinkedUsers(db, { count: requests, platformId: steam.id, shuffled: true });
+      const pid = await backendPid(db);
+      // The accept path's own batch INSERT (what the batcher runs), on this one connection.
+      const runs = createSyncRunRepository({ db });
 
       const perRow = new Map<number, { cpuUs: number; wallUs: number }>();
       for (const size of BATCH_SIZES) {
-        await sql`truncate sync_logs`.execute(db);
-        await sql`vacuum analyze sync_logs, platform_accounts, users`.execute(db);
-        const cpuBefore = cpuMsOf(backendPid);
+        await truncateSyncRuns(db);
+        await vacuumAnalyze(db, ['sync_logs', 'platform_accounts', 'users']);
+        const cpuBefore = cpuMsOf(pid);
         const startedAt = performance.now();
         for (let i = 0; i < userIds.length; i += size) {
-          const inputs = userIds.slice(i, i + size).map((userId) => ({ userId, platform: 'steam' as const, mode: 'incremental' as const }));
-          const inserted = await insertQueuedRuns(db, inputs);
+          const inputs = userIds.slice(i, i + size).map((userId) => ({ userId, platformId: steam.id, mode: 'incremental' as const }));
+          const inserted = await runs.createQueuedBatch(inputs);
           if (inserted.length !== inputs.length) throw new Error(`expected ${inputs.length} runs, got ${inserted.length}`);
         }
-        perRow.set(size, { cpuUs: ((cpuMsOf(backendPid) - cpuBefore) * 1000) / userIds.length, wallUs: ((performance.now() - startedAt) * 1000) / userIds.length });
+        perRow.set(size, { cpuUs: ((cpuMsOf(pid) - cpuBefore) * 1000) / userIds.length, wallUs: ((performance.now() - startedAt) * 1000) / userIds.length });
       }
 
       // cpu per row at batch size b ≈ statement / b + row: least squares over the sizes measured.

@@ -44,25 +44,3 @@ export const credentialsKeyEnv = z.object({
     })
     .transform((v) => (v === '' ? [] : v.split(',').map((k) => k.trim()))),
 });
-
-export const steamEnv = z.object({
-  STEAM_API_KEY: z.string().min(1).optional(),
-  STEAM_API_BASE_URL: baseUrl('https://api.steampowered.com'),
-});
-
-export const psnEnv = z.object({
-  PSN_AUTH_BASE_URL: baseUrl('https://ca.account.sony.com'),
-  PSN_API_BASE_URL: baseUrl('https://m.np.playstation.com'),
-});
-
-export const xboxEnv = z.object({
-  XBOX_CLIENT_ID: z.string().min(1).optional(),
-  XBOX_MSA_BASE_URL: baseUrl('https://login.live.com'),
-  XBOX_USER_AUTH_BASE_URL: baseUrl('https://user.auth.xboxlive.com'),
-  XBOX_XSTS_BASE_URL: baseUrl('https://xsts.auth.xboxlive.com'),
-  XBOX_ACHIEVEMENTS_BASE_URL: baseUrl('https://achievements.xboxlive.com'),
-  XBOX_TITLEHUB_BASE_URL: baseUrl('https://titlehub.xboxlive.com'),
-  XBOX_PROFILE_BASE_URL: baseUrl('https://profile.xboxlive.com'),
-});
-
-export const platformEnv = steamEnv.extend(psnEnv.shape).extend(xboxEnv.shape);

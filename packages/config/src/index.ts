@@ -1,13 +1,4 @@
 export { ConfigError, parseEnv, parseEnvOrExit } from './parse-env.ts';
 export { optionalSecretOfAtLeast, trustedFetchUrl } from './secret-env.ts';
-export {
-  baseUrl,
-  credentialsKeyEnv,
-  databaseEnv,
-  logEnv,
-  platformEnv,
-  psnEnv,
-  redisEnv,
-  steamEnv,
-  xboxEnv,
-} from './env-schemas.ts';
+export { metricsEnv } from './metrics-env.ts';
+export { baseUrl, credentialsKeyEnv, databaseEnv, logEnv, redisEnv } from './env-schemas.ts';

@@ -7,7 +7,8 @@ export type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | strin
 export type Json = ColumnType<JsonValue, JsonValue | string, JsonValue | string>;
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-export type PlatformId = 1 | 2 | 3;
+/** A `platforms.id` (smallint); which platforms exist is the platform registry's business (@ach/platform-registry). */
+export type PlatformId = number;
 export type SyncMode = 'incremental' | 'full';
 export type SyncStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type AccountSyncStatus = 'idle' | SyncStatus;
@@ -26,7 +27,7 @@ export interface AuthUsersTable {
 
 export interface PlatformsTable {
   id: PlatformId;
-  code: 'psn' | 'xbox' | 'steam';
+  code: string;
   name: string;
 }
 
@@ -206,6 +207,19 @@ export interface CleanupAuditLogTable {
   performed_at: CreatedAt;
 }
 
+/** What the monitor told operators (alert, recovery, reminder) or held back (suppressed); the shared alert state. */
+export interface MonitorAlertLogTable {
+  id: Generated<number>;
+  sent_at: CreatedAt;
+  kind: 'alert' | 'recovery' | 'reminder' | 'suppressed';
+  status: 'healthy' | 'warning' | 'critical';
+  previous_status: 'healthy' | 'warning' | 'critical' | null;
+  monitoring_log_id: number | null;
+  summary: string;
+  /** Per channel (`webhook`, `email`): `{ ok, attempts, error? }`. */
+  deliveries: Generated<Json>;
+}
+
 export interface ProfilesView {
   id: string;
   username: string;
@@ -240,5 +254,6 @@ export interface Database {
   user_sync_monitoring_log: UserSyncMonitoringLogTable;
   user_sync_failures: UserSyncFailuresTable;
   cleanup_audit_log: CleanupAuditLogTable;
+  monitor_alert_log: MonitorAlertLogTable;
   profiles: ProfilesView;
 }

@@ -1,4 +1,5 @@
 export * from './database.ts';
-export { PLATFORMS, PLATFORM_IDS, PLATFORM_BY_ID, type Platform } from './platforms.ts';
+export type { Platform } from './platforms.ts';
 export { createDb, createPool, type CreateDbOptions } from './create-db.ts';
 export { migrateDown, migrateToEmpty, migrateToLatest, migrationStatus, MIGRATION_SCHEMA, MIGRATIONS_DIR } from './migrator.ts';
+export { pingDatabase } from './ping-database.ts';

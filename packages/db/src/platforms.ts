@@ -1,7 +1,5 @@
-import type { PlatformId } from './database.ts';
-
-export const PLATFORMS = ['psn', 'xbox', 'steam'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-
-export const PLATFORM_IDS: Record<Platform, PlatformId> = { psn: 1, xbox: 2, steam: 3 };
-export const PLATFORM_BY_ID: Record<PlatformId, Platform> = { 1: 'psn', 2: 'xbox', 3: 'steam' };
+/**
+ * A platform's slug (`platforms.code`): route segment, job payload, metrics label. Which platforms
+ * exist, and their ids, is the platform registry's business (@ach/platform-registry), not the database types'.
+ */
+export type Platform = string;

@@ -1,10 +1,8 @@
 import type { Platform } from '@ach/db';
 
-/** Names are fixed by the contract; BullMQ forbids ":" in them. */
-export const SYNC_QUEUE_NAMES: Record<Platform, `sync-${Platform}`> = {
-  psn: 'sync-psn',
-  xbox: 'sync-xbox',
-  steam: 'sync-steam',
-};
+/** A platform's queue is `sync-<slug>` (the contract); BullMQ forbids ":" in names, a slug has none. */
+export function syncQueueName(platform: Platform): string {
+  return `sync-${platform}`;
+}
 export const MONITOR_QUEUE_NAME = 'monitor';
 export const SYNC_JOB_NAME = 'sync';

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { PLATFORMS } from '@ach/db';
+import { platformSlugSchema } from './sync-job.ts';
 
 /** What a worker tells live listeners (SSE) about a run; the database stays the source of truth. */
 export const syncEventSchema = z.object({
   syncId: z.uuid(),
   userId: z.uuid(),
-  platform: z.enum(PLATFORMS),
+  platform: platformSlugSchema,
   status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
   progress: z.number().int().min(0).max(100),
   stats: z.record(z.string(), z.unknown()).optional(),

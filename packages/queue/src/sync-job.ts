@@ -1,11 +1,16 @@
 import { z } from 'zod';
-import { PLATFORMS } from '@ach/db';
+
+/**
+ * A platform slug's shape ('psn', 'steam'): which slugs exist is the platform registry's business,
+ * so a consumer checks the value against its own platform (a worker: the one it runs).
+ */
+export const platformSlugSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a platform slug');
 
 /** Ids only: a token never travels through Redis or shows up in Bull Board. */
 export const syncJobSchema = z.strictObject({
   syncId: z.uuid(),
   userId: z.uuid(),
-  platform: z.enum(PLATFORMS),
+  platform: platformSlugSchema,
   mode: z.enum(['incremental', 'full']),
 });
 export type SyncJob = z.infer<typeof syncJobSchema>;

@@ -1,26 +1,38 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { PLATFORMS, type Platform } from '@ach/db';
-import { SYNC_JOB_NAME, SYNC_QUEUE_NAMES } from './queue-names.ts';
+import type { Platform } from '@ach/db';
+import { SYNC_JOB_NAME, syncQueueName } from './queue-names.ts';
 import { SYNC_JOB_OPTIONS, syncJobSchema, type SyncJob } from './sync-job.ts';
 
-export type SyncQueues = Record<Platform, Queue<SyncJob>>;
+/** One producer queue per platform slug; which slugs there are comes from the platform registry. */
+export type SyncQueues = Readonly<Record<Platform, Queue<SyncJob>>>;
 
 export function createSyncQueue(platform: Platform, options: { connection: ConnectionOptions; prefix: string }): Queue<SyncJob> {
-  return new Queue<SyncJob>(SYNC_QUEUE_NAMES[platform], {
+  return new Queue<SyncJob>(syncQueueName(platform), {
     connection: options.connection,
     prefix: options.prefix,
     defaultJobOptions: SYNC_JOB_OPTIONS,
   });
 }
 
-export function createSyncQueues(options: { connection: ConnectionOptions; prefix: string }): SyncQueues {
-  return Object.fromEntries(PLATFORMS.map((p) => [p, createSyncQueue(p, options)])) as SyncQueues;
+/** `platforms`: the registry's slugs (`registry.slugs`); a literal list types the result by name. */
+export function createSyncQueues<const P extends Platform>(
+  platforms: readonly P[],
+  options: { connection: ConnectionOptions; prefix: string },
+): Readonly<Record<P, Queue<SyncJob>>> {
+  return Object.fromEntries(platforms.map((p) => [p, createSyncQueue(p, options)])) as Record<P, Queue<SyncJob>>;
+}
+
+/** The queue of a platform; a slug without one is a programming error (callers validate slugs against the registry first). */
+export function syncQueueFor(queues: SyncQueues, platform: Platform): Queue<SyncJob> {
+  const queue = Object.hasOwn(queues, platform) ? queues[platform] : undefined;
+  if (!queue) throw new Error(`no sync queue for platform ${platform}`);
+  return queue;
 }
 
 /** Job id = sync id: adding the same sync twice is a no-op in BullMQ, so a retried request cannot double-run. */
 export async function enqueueSync(queues: SyncQueues, job: SyncJob): Promise<void> {
   const payload = syncJobSchema.parse(job);
-  await queues[payload.platform].add(SYNC_JOB_NAME, payload, { jobId: payload.syncId });
+  await syncQueueFor(queues, payload.platform).add(SYNC_JOB_NAME, payload, { jobId: payload.syncId });
 }
 
 /**
@@ -38,8 +50,8 @@ export async function enqueueSyncBulk(queues: SyncQueues, jobs: readonly SyncJob
     else byPlatform.set(payload.platform, [payload]);
   }
   const results = await Promise.allSettled(
-    [...byPlatform].map(([platform, list]) =>
-      queues[platform].addBulk(list.map((data) => ({ name: SYNC_JOB_NAME, data, opts: { jobId: data.syncId } }))),
+    [...byPlatform].map(async ([platform, list]) =>
+      syncQueueFor(queues, platform).addBulk(list.map((data) => ({ name: SYNC_JOB_NAME, data, opts: { jobId: data.syncId } }))),
     ),
   );
   const failed = [...byPlatform.keys()].filter((_, i) => results[i]!.status === 'rejected');

@@ -7,7 +7,7 @@ import { createSyncQueues, enqueueSync, enqueueSyncBulk } from '../src/sync-queu
 
 const t = createTestRedis();
 const connection = createRedisConnection(t.url, 'producer');
-const queues = createSyncQueues({ connection, prefix: t.prefix });
+const queues = createSyncQueues(['psn', 'xbox', 'steam'], { connection, prefix: t.prefix });
 afterAll(async () => {
   await Promise.all(Object.values(queues).map((q) => q.close()));
   connection.disconnect();

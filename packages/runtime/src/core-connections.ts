@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { sql, type Kysely } from 'kysely';
-import { createDb, type Database } from '@ach/db';
+import type { Kysely } from 'kysely';
+import { createDb, pingDatabase, type Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
 import { createRedisConnection } from '@ach/queue';
 import { waitForDependencies } from './wait-for-dependencies.ts';
@@ -31,7 +31,7 @@ export async function openCoreConnections(options: {
   try {
     await waitForDependencies(
       [
-        { name: 'postgres', ping: () => sql`select 1`.execute(db) },
+        { name: 'postgres', ping: () => pingDatabase(db) },
         { name: 'redis', ping: () => redis.ping() },
       ],
       { log: options.log },

@@ -2,11 +2,15 @@ export type {
   AchievementDefinition,
   AdapterAccount,
   GameMetadata,
+  ListTitlesOptions,
   PlatformAdapter,
+  PlatformIdentity,
+  TitleListing,
   TitleSummary,
   UserUnlock,
   UserUnlocks,
 } from './adapter/platform-adapter.ts';
+export { TitleGoneError } from './adapter/title-gone-error.ts';
 export { createApiCallTracker, type ApiCallCounts, type ApiCallTracker } from './engine/api-call-tracker.ts';
 export { mapWithConcurrency } from './engine/map-with-concurrency.ts';
 export {
@@ -20,6 +24,8 @@ export {
 } from './engine/sync-engine.ts';
 export { createRedisTokenBucket, type RateLimiter } from './rate-limit/redis-token-bucket.ts';
 export { createSyncWorker, type SyncWorker, type SyncWorkerOptions } from './runner/sync-worker.ts';
-export { createSyncRunRepository, type StartOutcome, type SyncRunKey, type SyncRunRepository } from './runs/sync-run-repository.ts';
-export { writeGameBatch, type GameWrite, type WriteGameBatchInput } from './write/write-game-batch.ts';
-export type { TableCounts, WriteCounts } from './write/write-counts.ts';
+export { runWorkerProcess, type WorkerProcess, type WorkerProcessOverrides } from './runner/run-worker-process.ts';
+export type { AdapterDeps, ClientHooks, WorkerPlatform } from './runner/worker-platform.ts';
+export { workerCoreEnv, type WorkerCoreEnv } from './runner/worker-env.ts';
+// The run repository lives in @ach/sync-runs; re-exported for the workers that wire an engine.
+export { createSyncRunRepository, type StartOutcome, type SyncRunKey, type SyncRunRepository } from '@ach/sync-runs';

@@ -9,6 +9,7 @@ import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis 
 import { createSyncEngine, createSyncRunRepository, createSyncWorker, type SyncWorker } from '../src/index.ts';
 import { createInMemoryPlatform } from './support/in-memory-platform.ts';
 import { createSyncLog, createUser, linkAccount } from './support/seed.ts';
+import { TEST_PLATFORMS, type TestPlatform } from './support/test-platforms.ts';
 
 /** Every line the worker logs, parsed: the full error must be there, under the id the user sees. */
 class LogCapture extends Writable {
@@ -38,7 +39,9 @@ beforeAll(async () => {
   queue = createSyncQueue('steam', { connection: redis, prefix: r.prefix });
   const runs = createSyncRunRepository({ db: t.db, redis, queuePrefix: r.prefix, log });
   const engine = createSyncEngine({ db: t.db, adapter: platform.adapter, runs, log });
-  runner = createSyncWorker({ engine, runs, connection: redis, prefix: r.prefix, log, concurrency: 1 });
+  // Errors below claim several platforms: the runner names each as the registry would.
+  const platformNames = (slug: string) => TEST_PLATFORMS[slug as TestPlatform]?.displayName;
+  runner = createSyncWorker({ engine, runs, connection: redis, prefix: r.prefix, log, concurrency: 1, platformNames });
   platform.addGame('g1', 2);
 });
 

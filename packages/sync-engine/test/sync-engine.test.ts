@@ -5,7 +5,8 @@ import { PlatformError } from '@ach/platform-clients';
 import { createTestDatabase, type TestDatabase } from '@ach/testing';
 import { createSyncEngine, createSyncRunRepository, SyncAttemptError, type SyncEngine } from '../src/index.ts';
 import { createInMemoryPlatform } from './support/in-memory-platform.ts';
-import { changedKeys, parityViolations, rowVersions } from '@ach/testing';
+import { changedKeys, rowVersions } from '@ach/testing';
+import { parityBreaches as parityViolations } from '@ach/library';
 import { createSyncLog, createUser, linkAccount } from './support/seed.ts';
 
 const log = createLogger({ name: 'sync-engine-test', level: 'silent' });

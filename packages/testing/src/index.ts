@@ -3,4 +3,4 @@ export { createTestRedis, type TestRedis } from './test-redis.ts';
 export { freePort, startOwnPostgres, startOwnRedis, type OwnPostgres, type OwnRedis } from './own-servers.ts';
 export { withDatabase } from './test-services.ts';
 export { platformErrorOf } from './platform-error-of.ts';
-export { changedKeys, parityViolations, rowVersions } from './sync-assertions.ts';
+export { changedKeys, rowVersions } from './sync-assertions.ts';

@@ -1,18 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@ach/db';
 
-/** The parity check: user_progress rows whose achievements_earned differs from the stored unlocks. Must be empty. */
-export async function parityViolations(db: Kysely<Database>): Promise<unknown[]> {
-  const result = await sql`
-    select p.user_id, p.platform_id, p.platform_game_id, p.achievements_earned, count(ua.*) as stored
-      from user_progress p
-      left join user_achievements ua using (user_id, platform_id, platform_game_id)
-     group by p.user_id, p.platform_id, p.platform_game_id, p.achievements_earned
-    having p.achievements_earned <> count(ua.*)
-  `.execute(db);
-  return result.rows;
-}
-
 /** xmin per row, keyed by natural key, of the game tables: rows a write did not touch keep theirs. */
 export async function rowVersions(db: Kysely<Database>, userId: string): Promise<Record<string, string>> {
   const result = await sql<{ k: string; x: string }>`

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { baseUrl, credentialsKeyEnv, databaseEnv, logEnv, optionalSecretOfAtLeast, platformEnv, redisEnv, trustedFetchUrl } from '@ach/config';
+import { baseUrl, credentialsKeyEnv, databaseEnv, logEnv, optionalSecretOfAtLeast, redisEnv, trustedFetchUrl } from '@ach/config';
+import { builtinPlatformRegistry, type PlatformRegistry } from '@ach/platform-registry';
 
 const optionalSecret = z.string().min(1).optional();
 
@@ -13,12 +14,11 @@ const publicBaseUrl = z
   }, { message: 'must be scheme://host[:port][/path] without query, fragment or credentials' })
   .transform((value) => value.replace(/\/+$/, ''));
 
-/** Everything the API process reads from its environment, parsed once in server.ts. */
-export const apiEnv = databaseEnv
+/** The API's own variables; the platforms' come from the registry's modules (`apiEnvFor`). */
+const apiOwnEnv = databaseEnv
   .extend(redisEnv.shape)
   .extend(logEnv.shape)
   .extend(credentialsKeyEnv.shape)
-  .extend(platformEnv.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -37,16 +37,26 @@ export const apiEnv = databaseEnv
     STEAM_OPENID_BASE_URL: baseUrl('https://steamcommunity.com'),
     /** The return URL and realm of browser flows (Steam sign-in). */
     PUBLIC_BASE_URL: publicBaseUrl,
-  })
-  .superRefine((env, ctx) => {
-    if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_JWKS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SUPABASE_JWT_SECRET'],
-        message: 'set SUPABASE_JWT_SECRET and/or SUPABASE_JWKS_URL to verify access tokens',
-      });
-    }
   });
+
+/**
+ * Everything the API process reads from its environment, parsed once in server.ts: its own
+ * variables and every registered platform's env piece (base URLs, keys).
+ */
+export const apiEnvFor = (platforms: PlatformRegistry) =>
+  apiOwnEnv
+    .extend(platforms.env.shape as Record<never, never>)
+    .superRefine((env, ctx) => {
+      if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_JWKS_URL) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SUPABASE_JWT_SECRET'],
+          message: 'set SUPABASE_JWT_SECRET and/or SUPABASE_JWKS_URL to verify access tokens',
+        });
+      }
+    });
+
+export const apiEnv = apiEnvFor(builtinPlatformRegistry());
 
 export type ApiEnv = z.output<typeof apiEnv>;
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { CredentialCipher } from '@ach/crypto';
 import type { Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
+import type { PlatformRegistry } from '@ach/platform-registry';
 import type { SyncQueues } from '@ach/queue';
 import type { ApiConfig } from './api-env.ts';
 import type { AccountLinking } from './linking/account-linking.ts';
@@ -10,6 +11,9 @@ import type { AccountLinking } from './linking/account-linking.ts';
 /** Everything the app talks to, passed in: server.ts wires real ones, tests wire test ones. */
 export interface AppDeps {
   db: Kysely<Database>;
+  /** The platforms this app serves: routes, params, cursors, queues and metrics are derived from it. */
+  platforms: PlatformRegistry;
+  /** One per registry slug: `createSyncQueues(platforms.slugs, …)`. */
   queues: SyncQueues;
   /** Producer connection (fails fast): idempotency keys, rate limits, readiness. */
   redis: Redis;

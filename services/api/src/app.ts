@@ -53,7 +53,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
 
   await app.register(securityHeadersPlugin);
   await app.register(metricsPlugin, { queues: deps.queues, queueCountsTtlMs: options.metricsQueueCountsTtlMs });
-  if (options.docs !== false) await registerApiDocs(app);
+  if (options.docs !== false) await registerApiDocs(app, { publicBaseUrl: deps.config.publicBaseUrl });
   await app.register(authenticationPlugin, { verifyToken: createTokenVerifier(deps.config.jwt) });
   await app.register(rateLimit, {
     global: false,
@@ -84,7 +84,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   });
   await app.register(accountRoutes, { deps, rateLimit: { max: options.rateLimit?.linkMax ?? 10, timeWindow, groupId: 'account-linking' } });
   // No bearer token on the Steam sign-in callback (the browser comes back from Steam): its own plugin.
-  await app.register(steamOpenIdCallbackRoutes, { deps });
+  if (deps.platforms.has('steam')) await app.register(steamOpenIdCallbackRoutes, { deps });
   await app.register(gameRoutes, { deps });
   await app.register(userRoutes, { deps });
   if (deps.config.authWebhookSecret) await app.register(authWebhookRoutes, { deps, secret: deps.config.authWebhookSecret });

@@ -1,7 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 
-/** RFC 9457 problem details plus the stable, app-facing `code`. */
+/**
+ * RFC 9457 problem details plus the stable, app-facing `code`. Its `id` makes it one named schema
+ * (`#/components/schemas/Problem`) in the OpenAPI document, one type in generated clients.
+ */
 export const problemSchema = z
   .object({
     type: z.string(),
@@ -9,8 +12,13 @@ export const problemSchema = z
     status: z.number().int(),
     detail: z.string(),
     code: z.string(),
+    invalidParams: z
+      .array(z.object({ name: z.string(), reason: z.string() }))
+      .optional()
+      .describe('`validation_failed`, `invalid_cursor`: each invalid parameter (`body.mode`, `querystring.cursor`, …) and why'),
   })
-  .catchall(z.unknown());
+  .catchall(z.unknown())
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details; `code` is stable, `detail` is safe to show' });
 export type Problem = z.infer<typeof problemSchema>;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

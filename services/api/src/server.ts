@@ -2,25 +2,28 @@ import { parseEnvOrExit } from '@ach/config';
 import { createCredentialCipherFromEnv } from '@ach/crypto';
 import { createDb } from '@ach/db';
 import { createLogger } from '@ach/observability';
+import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createRedisConnection, createSyncQueues } from '@ach/queue';
 import { onShutdown } from '@ach/runtime';
-import { apiConfigFrom, apiEnv } from './api-env.ts';
+import { apiConfigFrom, apiEnvFor } from './api-env.ts';
 import { createApp } from './app.ts';
 import { createPlatformLinking } from './linking/platform-linking.ts';
 
 /** The API process: parse the environment once, wire real dependencies, listen, shut down cleanly. */
-const env = parseEnvOrExit(apiEnv);
+const platforms = builtinPlatformRegistry();
+const env = parseEnvOrExit(apiEnvFor(platforms));
 const log = createLogger({ name: 'api', level: env.LOG_LEVEL });
 
 const db = createDb(env.DATABASE_URL, { max: 20, applicationName: 'achievement-sync-api', connectionTimeoutMillis: 2_000, statementTimeoutMillis: 10_000 });
 // commandTimeout: a half-open connection must not hang a request; the producer never blocks by design.
 // Named so CLIENT LIST tells the API's connections apart from the workers'.
 const redis = createRedisConnection(env.REDIS_URL, 'producer', { commandTimeout: 1_500, connectionName: 'achievement-sync-api' });
-const queues = createSyncQueues({ connection: redis, prefix: env.QUEUE_PREFIX });
+const queues = createSyncQueues(platforms.slugs, { connection: redis, prefix: env.QUEUE_PREFIX });
 
 const app = await createApp(
   {
     db,
+    platforms,
     queues,
     redis,
     // The one connection every SSE stream of this process shares (closed with the app).
@@ -28,7 +31,7 @@ const app = await createApp(
     cipher: createCredentialCipherFromEnv(env),
     log,
     config: apiConfigFrom(env),
-    linking: createPlatformLinking(env),
+    linking: createPlatformLinking(platforms, env),
   },
   { sseMaxStreamsPerUser: env.SSE_MAX_STREAMS_PER_USER, sseMaxStreamLifetimeMs: env.SSE_MAX_STREAM_LIFETIME_MS },
 );

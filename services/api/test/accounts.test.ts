@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type StartedSandbox } from '@ach/platform-sandbox';
+import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createPlatformLinking } from '../src/linking/platform-linking.ts';
 import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
   const url = sandbox.url;
   h = await createApiHarness({
-    linking: createPlatformLinking({
+    linking: createPlatformLinking(builtinPlatformRegistry(), {
       STEAM_API_KEY: 'sandbox-steam-key',
       STEAM_API_BASE_URL: url,
       PSN_AUTH_BASE_URL: url,

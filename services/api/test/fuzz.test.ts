@@ -22,15 +22,14 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20240601);
 const COUNT = 1_500;
 
 /** Linking that refuses everything the way platforms do, so the fuzz never reaches the network. */
+const refusals: Record<string, () => PlatformError> = {
+  psn: () => new PlatformError({ kind: 'auth', platform: 'psn', endpoint: 'psn.fuzz', message: 'bad npsso' }),
+  xbox: () => new PlatformError({ kind: 'rate_limited', platform: 'xbox', endpoint: 'xbox.fuzz', message: 'slow down', retryAfterMs: 1500 }),
+  steam: () => new PlatformError({ kind: 'private', platform: 'steam', endpoint: 'steam.fuzz', message: 'private' }),
+};
 const refusingPlatforms: AccountLinking = {
-  psn: async () => {
-    throw new PlatformError({ kind: 'auth', platform: 'psn', endpoint: 'psn.fuzz', message: 'bad npsso' });
-  },
-  xbox: async () => {
-    throw new PlatformError({ kind: 'rate_limited', platform: 'xbox', endpoint: 'xbox.fuzz', message: 'slow down', retryAfterMs: 1500 });
-  },
-  steam: async () => {
-    throw new PlatformError({ kind: 'private', platform: 'steam', endpoint: 'steam.fuzz', message: 'private' });
+  link: async (platform) => {
+    throw refusals[platform]!();
   },
 };
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORMS } from '@ach/db';
+import { builtinPlatforms } from '@ach/platform-registry';
 import { encodeCursor, isPostgresTimestamptzText } from '../src/pagination/cursor.ts';
 import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
+
+/** The app under test serves the built-in platforms: ids 1…3. */
+const PLATFORMS = builtinPlatforms;
 
 let h: ApiHarness;
 let user: string;

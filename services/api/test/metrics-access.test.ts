@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PLATFORMS } from '@ach/db';
 import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
 
 /** /metrics behind METRICS_TOKEN, and its queue counts read once per cache window. */
@@ -24,7 +23,7 @@ const scrape = (h: ApiHarness, authorization?: string) =>
   h.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
 
 function countCalls(h: ApiHarness) {
-  return PLATFORMS.map((platform) => vi.spyOn(h.deps.queues[platform], 'getJobCounts'));
+  return h.deps.platforms.slugs.map((platform) => vi.spyOn(h.deps.queues[platform]!, 'getJobCounts'));
 }
 
 describe('METRICS_TOKEN', () => {

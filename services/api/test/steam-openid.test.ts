@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type StartedSandbox } from '@ach/platform-sandbox';
+import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createPlatformLinking } from '../src/linking/platform-linking.ts';
 import { createApiHarness, type ApiHarness } from './support/api-harness.ts';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const url = sandbox.url;
   h = await createApiHarness({
     config: { publicBaseUrl: PUBLIC_BASE_URL },
-    linking: createPlatformLinking({
+    linking: createPlatformLinking(builtinPlatformRegistry(), {
       STEAM_API_KEY: 'sandbox-steam-key',
       STEAM_API_BASE_URL: url,
       STEAM_OPENID_BASE_URL: url,

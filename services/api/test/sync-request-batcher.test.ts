@@ -1,37 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORM_IDS, type Platform } from '@ach/db';
+import type { Queue } from 'bullmq';
+import type { Platform } from '@ach/db';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues, type SyncQueues } from '@ach/queue';
+import { builtinPlatformRegistry } from '@ach/platform-registry';
+import { createRedisConnection, createSyncQueues, type SyncJob, type SyncQueues } from '@ach/queue';
 import { createTestDatabase, createTestRedis, freePort, startOwnRedis, type OwnRedis, type TestDatabase, type TestRedis } from '@ach/testing';
 import { createSyncRequestBatcher, type SyncRequestInput } from '../src/sync/sync-request-batcher.ts';
 import { LogCapture } from './support/api-harness.ts';
 
+const platforms = builtinPlatformRegistry();
+/** The built-in platforms' queues, each one known to exist. */
+type BuiltinQueues = SyncQueues & Record<'psn' | 'xbox' | 'steam', Queue<SyncJob>>;
+const builtinQueues = (options: Parameters<typeof createSyncQueues>[1]) => createSyncQueues(platforms.slugs, options) as BuiltinQueues;
+
 let database: TestDatabase;
 let testRedis: TestRedis;
 let redis: ReturnType<typeof createRedisConnection>;
-let queues: SyncQueues;
+let queues: BuiltinQueues;
 // Queues whose Redis was up and then went away: every command fails at once (fail-fast producer).
 let ownRedis: OwnRedis;
 let deadRedis: ReturnType<typeof createRedisConnection>;
-let deadQueues: SyncQueues;
+let deadQueues: BuiltinQueues;
 // Queues that never reached Redis: BullMQ waits for the connection, so only our deadline ends it.
 let unreachableRedis: ReturnType<typeof createRedisConnection>;
-let unreachableQueues: SyncQueues;
+let unreachableQueues: BuiltinQueues;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   testRedis = createTestRedis();
   redis = createRedisConnection(testRedis.url, 'producer', { commandTimeout: 1_000 });
-  queues = createSyncQueues({ connection: redis, prefix: testRedis.prefix });
+  queues = builtinQueues({ connection: redis, prefix: testRedis.prefix });
   ownRedis = await startOwnRedis();
   deadRedis = createRedisConnection(ownRedis.url, 'producer', { commandTimeout: 1_000 });
-  deadQueues = createSyncQueues({ connection: deadRedis, prefix: testRedis.prefix });
+  deadQueues = builtinQueues({ connection: deadRedis, prefix: testRedis.prefix });
   await Promise.all(Object.values(deadQueues).map((q) => q.waitUntilReady()));
   await ownRedis.stop();
   unreachableRedis = createRedisConnection(`redis://127.0.0.1:${await freePort()}`, 'producer', { commandTimeout: 1_000 });
-  unreachableQueues = createSyncQueues({ connection: unreachableRedis, prefix: testRedis.prefix });
+  unreachableQueues = builtinQueues({ connection: unreachableRedis, prefix: testRedis.prefix });
   // Connection errors are the point here; keep them out of the test output.
   for (const q of [...Object.values(deadQueues), ...Object.values(unreachableQueues)]) q.on('error', () => {});
 });
@@ -52,7 +59,7 @@ async function createUser(linked: Platform[] = []): Promise<string> {
   await sql`insert into public.users (id, email, username) values (${id}::uuid, null, ${`u_${id.replace(/-/g, '').slice(0, 20)}`})
             on conflict (id) do nothing`.execute(database.db);
   for (const platform of linked) {
-    await sql`insert into platform_accounts (user_id, platform_id, external_account_id) values (${id}::uuid, ${PLATFORM_IDS[platform]}::smallint, ${`ext-${id}`})`.execute(database.db);
+    await sql`insert into platform_accounts (user_id, platform_id, external_account_id) values (${id}::uuid, ${platforms.bySlug(platform).id}::smallint, ${`ext-${id}`})`.execute(database.db);
   }
   return id;
 }
@@ -69,7 +76,7 @@ const rejection = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected'
 
 function makeBatcher(options: { queues?: SyncQueues; logs?: LogCapture; enqueueTimeoutMs?: number; maxWaitMs?: number } = {}) {
   const log = createLogger({ name: 'batcher-test', level: 'debug', destination: options.logs ?? new LogCapture() });
-  return createSyncRequestBatcher({ db: database.db, queues: options.queues ?? queues, log, enqueueTimeoutMs: options.enqueueTimeoutMs ?? 1_500, maxBatch: 64, maxWaitMs: options.maxWaitMs ?? 2 });
+  return createSyncRequestBatcher({ db: database.db, platforms, queues: options.queues ?? queues, log, enqueueTimeoutMs: options.enqueueTimeoutMs ?? 1_500, maxBatch: 64, maxWaitMs: options.maxWaitMs ?? 2 });
 }
 
 describe('createSyncRequestBatcher', () => {

@@ -1,17 +1,16 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { adminRoutes } from './admin/admin-routes.ts';
-import { psnRoutes } from './psn/psn-routes.ts';
 import type { SandboxContext } from './sandbox-context.ts';
+import { SANDBOX_PLATFORM_ROUTES, sandboxRoutesFor } from './sandbox-platforms.ts';
 import { SandboxStateError } from './sandbox-state-error.ts';
 import { createSandboxState, type SandboxState, type SandboxStateOptions } from './state.ts';
-import { steamOpenIdRoutes } from './steam/steam-openid-routes.ts';
-import { steamRoutes } from './steam/steam-routes.ts';
-import { xboxRoutes } from './xbox/xbox-routes.ts';
 
 export interface SandboxOptions extends SandboxStateOptions {
   /** A pino logger (server.ts passes the service logger); none: silent, which is what tests want. */
   logger?: FastifyBaseLogger;
+  /** Registry slugs of the platforms to stand in for (default: every one in sandbox-platforms.ts). */
+  platforms?: readonly string[];
 }
 
 export interface Sandbox {
@@ -46,9 +45,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
 
   app.register(adminRoutes, { prefix: '/__sandbox', sandbox });
-  app.register(steamRoutes, { sandbox });
-  app.register(steamOpenIdRoutes, { sandbox });
-  app.register(psnRoutes, { sandbox });
-  app.register(xboxRoutes, { sandbox });
+  for (const routes of sandboxRoutesFor(options.platforms ?? Object.keys(SANDBOX_PLATFORM_ROUTES))) app.register(routes, { sandbox });
   return { app, state };
 }

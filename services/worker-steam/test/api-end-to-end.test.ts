@@ -9,7 +9,8 @@ import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts
 import { createCredentialCipher } from '@ach/crypto';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues } from '@ach/queue';
-import { parityViolations } from '@ach/testing';
+import { parityBreaches as parityViolations } from '@ach/library';
+import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
 
 const JWT_SECRET = 'worker-steam-e2e-secret-of-at-least-32-chars';
@@ -26,10 +27,12 @@ beforeAll(async () => {
     { steamId: STEAM_ID, options: { games: 15, achievementsPerGame: 12, hiddenRatio: 0.2, noStatsRatio: 0.15, earnedRatio: 0.45, vanity: 'e2e-player' } },
   ]);
   producer = createRedisConnection(h.redis.url, 'producer');
-  queues = createSyncQueues({ connection: producer, prefix: h.env.QUEUE_PREFIX });
+  const platforms = builtinPlatformRegistry();
+  queues = createSyncQueues(platforms.slugs, { connection: producer, prefix: h.env.QUEUE_PREFIX });
   app = await createApp(
     {
       db: h.db,
+      platforms,
       queues,
       redis: producer,
       createSubscriber: () => {
@@ -40,7 +43,7 @@ beforeAll(async () => {
       cipher: createCredentialCipher({ key: h.env.CREDENTIALS_ENCRYPTION_KEY }),
       log: createLogger({ name: 'api-e2e', level: 'silent' }),
       config: { queuePrefix: h.env.QUEUE_PREFIX, jwt: { secret: JWT_SECRET, audience: 'authenticated' } },
-      linking: createPlatformLinking({
+      linking: createPlatformLinking(platforms, {
         STEAM_API_KEY: h.env.STEAM_API_KEY,
         STEAM_API_BASE_URL: h.sandbox.url,
         PSN_AUTH_BASE_URL: h.sandbox.url,
@@ -54,7 +57,7 @@ beforeAll(async () => {
     { docs: false },
   );
   await app.ready();
-  h.startWorker();
+  await h.startWorker();
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@ach/db';
-import { parityViolations } from '@ach/testing';
+import { parityBreaches as parityViolations } from '@ach/library';
 import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -124,7 +124,7 @@ describe('crash safety', () => {
     // Reference: the same account synced without interruption into a fresh database.
     const refUser = await reference.createUser();
     await reference.link(refUser, STEAM_ID);
-    reference.startWorker();
+    await reference.startWorker();
     const refSyncId = await reference.requestSync(refUser);
     await reference.settled(refSyncId, 120_000);
     expect(await contents(crashed.db)).toEqual(await contents(reference.db));

@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SteamAccountOptions } from '@ach/platform-sandbox';
 import { createSteamClient } from '@ach/platform-clients';
-import { createSteamAdapter } from '../src/steam-adapter.ts';
-import { changedKeys, parityViolations, rowVersions } from '@ach/testing';
+import { createSteamAdapter, steam } from '@ach/platform-registry';
+import { changedKeys, rowVersions } from '@ach/testing';
+import { parityBreaches as parityViolations } from '@ach/library';
 import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
 
 /** One catalogue shelf: every account below owns the same games from the first one up. */
@@ -34,7 +35,7 @@ beforeAll(async () => {
     { steamId: ACCOUNTS.twinA, options: TWIN_SHAPE },
     { steamId: ACCOUNTS.twinB, options: TWIN_SHAPE },
   ]);
-  h.startWorker();
+  await h.startWorker();
 });
 
 afterAll(async () => {
@@ -221,7 +222,7 @@ describe('worker-steam against the sandbox', () => {
   it('the adapter reports a game without stats as an empty result, not an error', async () => {
     const library = h.sandbox.state.steam.library(ACCOUNTS.full)!;
     const noStats = library.games.find((g) => !g.hasStats)!;
-    const adapter = createSteamAdapter(createSteamClient({ baseUrl: h.sandbox.url, apiKey: h.env.STEAM_API_KEY }));
+    const adapter = createSteamAdapter(createSteamClient({ baseUrl: h.sandbox.url, apiKey: h.env.STEAM_API_KEY }), steam);
     const account = { userId: 'x', externalAccountId: ACCOUNTS.full, credentials: () => null, saveCredentials: async () => {} };
     const title = { platformGameId: String(noStats.appid), name: noStats.name, iconUrl: null, changeMarker: '', lastPlayedAt: null, playtimeMinutes: null };
     expect(await adapter.fetchUserUnlocks(account, title)).toEqual({ unlocks: [] });

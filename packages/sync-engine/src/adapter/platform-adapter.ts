@@ -1,4 +1,5 @@
-import type { Platform } from '@ach/db';
+import type { Platform, PlatformId, SyncMode } from '@ach/db';
+import type { PlatformProgress } from '@ach/library';
 
 /**
  * What the engine needs from a platform, in the engine's terms. An adapter (worker-steam's
@@ -6,17 +7,53 @@ import type { Platform } from '@ach/db';
  * engine never sees a platform's own field names.
  */
 export interface PlatformAdapter {
-  readonly platform: Platform;
-  /** Every title on the account, each with a marker that moves whenever the user's progress may have. */
-  listTitles(account: AdapterAccount): Promise<TitleSummary[]>;
+  /** Its platform (the platform module itself fits): the only jobs and rows the engine touches with it. */
+  readonly platform: PlatformIdentity;
+  /**
+   * The titles on the account, each with a marker that moves whenever the user's progress may have.
+   * A platform whose list is sorted by last update may stop paging at the first title whose marker
+   * equals `storedMarkers`' (in incremental mode) and answer `complete: false`: the engine then
+   * removes nothing. Only a complete list in full mode removes the titles it lacks.
+   */
+  listTitles(account: AdapterAccount, options: ListTitlesOptions): Promise<TitleListing>;
   /**
    * The game's achievement definitions with rarity. Shared by every user: the engine caches it in
    * `games`/`achievements` for a TTL and asks again only when it is stale or incomplete.
    * A title without achievements is `{ achievements: [] }`, not an error.
+   * Throw `TitleGoneError` when the platform no longer knows the title: the engine skips it.
    */
   fetchGameMetadata(account: AdapterAccount, title: TitleSummary): Promise<GameMetadata>;
-  /** The user's unlocks in one title. "This title has no stats" is `{ unlocks: [] }`, not an error. */
+  /**
+   * The user's unlocks in one title. "This title has no stats" is `{ unlocks: [] }`, not an error.
+   * Throw `TitleGoneError` when the title is gone on the platform's side (e.g. a 404 for it): the
+   * engine skips it, counts it (`gamesSkipped`) and goes on with the others.
+   */
   fetchUserUnlocks(account: AdapterAccount, title: TitleSummary): Promise<UserUnlocks>;
+}
+
+export interface ListTitlesOptions {
+  mode: SyncMode;
+  /**
+   * platformGameId → the change marker stored for this user (null when stored without one), for
+   * every title the user has on this platform; what the engine diffs the listing against.
+   */
+  storedMarkers: ReadonlyMap<string, string | null>;
+}
+
+export interface TitleListing {
+  titles: TitleSummary[];
+  /**
+   * True when `titles` is every title on the account. False when the adapter stopped early (the
+   * rest is unchanged): titles absent from the list are then not taken as removed.
+   */
+  complete: boolean;
+}
+
+/** Who a platform is: its `platforms.id`, its slug (route segment, job payload) and the name users read. */
+export interface PlatformIdentity {
+  readonly id: PlatformId;
+  readonly slug: Platform;
+  readonly displayName: string;
 }
 
 export interface AdapterAccount {
@@ -43,6 +80,8 @@ export interface TitleSummary {
   playtimeMinutes: number | null;
   /** Game-level facts only (the same for every user); stored in games.platform_specific_data. */
   gameData?: Record<string, unknown>;
+  /** The user's progress as the platform reports it (completion, points, per-platform counts); wins over computed figures. */
+  progress?: PlatformProgress;
 }
 
 export interface AchievementDefinition {

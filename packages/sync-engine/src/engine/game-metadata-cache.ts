@@ -1,14 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, PlatformId } from '@ach/db';
+import { loadFreshGameMetadata, type StoredGameMetadata } from '@ach/library';
 import type { GameMetadata } from '../adapter/platform-adapter.ts';
 
 export const DEFAULT_METADATA_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** What the database already knows about a title's definitions. */
-export interface StoredMetadata {
-  achievementsTotal: number;
-  achievementIds: Set<string>;
-}
+export type StoredMetadata = StoredGameMetadata;
 
 export interface FetchedMetadata extends GameMetadata {
   fetchedAt: Date;
@@ -36,24 +34,8 @@ export function createGameMetadataCache(deps: { db: Kysely<Database>; platformId
   const pending = new Map<string, Promise<FetchedMetadata>>();
 
   return {
-    async loadFresh(gameIds) {
-      const fresh = new Map<string, StoredMetadata>();
-      if (gameIds.length === 0) return fresh;
-      const rows = await sql<{ platform_game_id: string; achievements_total: number; ids: string[] | null }>`
-        select g.platform_game_id, g.achievements_total,
-               (select array_agg(a.platform_achievement_id) from achievements a
-                 where a.platform_id = g.platform_id and a.platform_game_id = g.platform_game_id) as ids
-          from games g
-         where g.platform_id = ${deps.platformId} and g.platform_game_id = any(${gameIds}::text[])
-           and g.metadata_fetched_at > ${new Date(Date.now() - ttlMs)}
-      `.execute(deps.db);
-      for (const row of rows.rows) {
-        fresh.set(row.platform_game_id, {
-          achievementsTotal: row.achievements_total,
-          achievementIds: new Set(row.ids ?? []),
-        });
-      }
-      return fresh;
+    loadFresh(gameIds) {
+      return loadFreshGameMetadata(deps.db, { platformId: deps.platformId, gameIds, fetchedAfter: new Date(Date.now() - ttlMs) });
     },
 
     fetchShared(gameId, fetch) {

@@ -1,15 +1,24 @@
-import { sql, type Kysely } from 'kysely';
-import { PLATFORM_IDS, type Database, type Platform } from '@ach/db';
+import type { Kysely } from 'kysely';
+import type { Database } from '@ach/db';
 import type { CredentialCipher } from '@ach/crypto';
 import type { Logger } from '@ach/observability';
 import type { SyncJob } from '@ach/queue';
-import type { AdapterAccount, PlatformAdapter, TitleSummary, UserUnlock } from '../adapter/platform-adapter.ts';
+import type { AdapterAccount, PlatformAdapter, PlatformIdentity, TitleSummary, UserUnlock } from '../adapter/platform-adapter.ts';
+import { TitleGoneError } from '../adapter/title-gone-error.ts';
 import { loadAccount } from '../runs/load-account.ts';
-import type { SyncRunKey, SyncRunRepository } from '../runs/sync-run-repository.ts';
+import type { SyncRunKey, SyncRunRepository } from '@ach/sync-runs';
 import { SyncJobError } from '../sync-job-error.ts';
-import { dedupeBy } from '../write/dedupe.ts';
-import { removeVanishedTitles, writeGameBatch, type GameWrite } from '../write/write-game-batch.ts';
-import { addWriteCounts, emptyWriteCounts, rowsWritten, type WriteCounts } from '../write/write-counts.ts';
+import {
+  addWriteCounts,
+  dedupeBy,
+  emptyWriteCounts,
+  removeVanishedTitles,
+  rowsWritten,
+  storedChangeMarkers,
+  writeGameBatch,
+  type GameWrite,
+  type WriteCounts,
+} from '@ach/library';
 import type { ApiCallCounts, ApiCallTracker } from './api-call-tracker.ts';
 import { createGameMetadataCache, type FetchedMetadata, type StoredMetadata } from './game-metadata-cache.ts';
 import { mapWithConcurrency } from './map-with-concurrency.ts';
@@ -42,6 +51,8 @@ export type SyncStats = {
   gamesSeen: number;
   gamesChanged: number;
   gamesWritten: number;
+  /** Titles the platform no longer knows (`TitleGoneError`): not written, the run goes on. */
+  gamesSkipped: number;
   metadataFetched: number;
   metadataFromCache: number;
   rows: WriteCounts;
@@ -62,7 +73,7 @@ export interface RunContext {
 
 export interface SyncEngine {
   /** The platform of its adapter: the only jobs it runs. */
-  readonly platform: Platform;
+  readonly platform: PlatformIdentity;
   run(job: SyncJob, context: RunContext): Promise<SyncRunResult>;
 }
 
@@ -86,19 +97,12 @@ export const failureCause = (error: unknown): unknown => (error instanceof SyncA
  */
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const { db, adapter, runs } = options;
-  const platformId = PLATFORM_IDS[adapter.platform];
+  const platform = adapter.platform;
+  const platformId = platform.id;
   const metadataCache = createGameMetadataCache({ db, platformId, ttlMs: options.metadataTtlMs });
   const gameConcurrency = options.gameConcurrency ?? 4;
   const batchMaxGames = options.batchMaxGames ?? 50;
   const batchMaxRows = options.batchMaxRows ?? 5_000;
-
-  async function storedMarkers(userId: string): Promise<Map<string, string | null>> {
-    const rows = await sql<{ platform_game_id: string; marker: string | null }>`
-      select platform_game_id, platform_specific_data ->> 'changeMarker' as marker
-        from user_progress where user_id = ${userId} and platform_id = ${platformId}
-    `.execute(db);
-    return new Map(rows.rows.map((r) => [r.platform_game_id, r.marker]));
-  }
 
   async function fetchGame(account: AdapterAccount, title: TitleSummary, cached: StoredMetadata | undefined, counters: { fetched: number; cached: number }): Promise<GameWrite> {
     const fetchMetadata = async () => {
@@ -125,13 +129,25 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return { title, metadata, unlocks: earned };
   }
 
+  /** A title gone on the platform's side is skipped (null), not a failed run. */
+  async function fetchGameOrSkip(...args: Parameters<typeof fetchGame>): Promise<GameWrite | null> {
+    try {
+      return await fetchGame(...args);
+    } catch (error) {
+      if (!(error instanceof TitleGoneError)) throw error;
+      // Definitions fetched for it will not be written: later jobs must not be handed them.
+      metadataCache.settled([args[1].platformGameId]);
+      return null;
+    }
+  }
+
   return {
-    platform: adapter.platform,
+    platform,
     async run(job, context) {
       const log = (context.log ?? options.log).child({ syncId: job.syncId, platform: job.platform });
       const started = performance.now();
-      const key: SyncRunKey = { syncId: job.syncId, userId: job.userId, platform: job.platform };
-      if (job.platform !== adapter.platform) throw new SyncJobError('wrong_platform', `a ${job.platform} job reached the ${adapter.platform} worker`);
+      const key: SyncRunKey = { syncId: job.syncId, userId: job.userId, platform: job.platform, platformId };
+      if (job.platform !== platform.slug) throw new SyncJobError('wrong_platform', `a ${job.platform} job reached the ${platform.slug} worker`);
 
       const start = await runs.start(key);
       if (start.state === 'missing') throw new SyncJobError('sync_not_found', `no sync_logs row ${job.syncId} for this user and platform`);
@@ -145,6 +161,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       let gamesSeen = 0;
       let gamesChanged = 0;
       let gamesWritten = 0;
+      let gamesSkipped = 0;
       let callCounts: ApiCallCounts = { byEndpoint: {}, failed: 0 };
       const stats = (): SyncStats => ({
         mode,
@@ -153,6 +170,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         gamesSeen,
         gamesChanged,
         gamesWritten,
+        gamesSkipped,
         metadataFetched: counters.fetched,
         metadataFromCache: counters.cached,
         rows: written,
@@ -165,16 +183,22 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const progress = createProgressReporter({ write: (p) => runs.progress(key, p), log, minIntervalMs: options.progressIntervalMs });
 
       const body = async () => {
-        const account = await loadAccount({ db, cipher: options.cipher }, job.userId, job.platform);
-        const titles = dedupeBy(await adapter.listTitles(account), (t) => t.platformGameId);
+        const account = await loadAccount({ db, cipher: options.cipher }, job.userId, { platform: job.platform, platformId });
+        const markers = await storedChangeMarkers(db, { userId: job.userId, platformId });
+        const listing = await adapter.listTitles(account, { mode, storedMarkers: markers });
+        const titles = dedupeBy(listing.titles, (t) => t.platformGameId);
         gamesSeen = titles.length;
         progress.report(5);
 
-        if (mode === 'full') addWriteCounts(written, await removeVanishedTitles(db, { userId: job.userId, platformId, keepGameIds: titles.map((t) => t.platformGameId) }));
-        const markers = mode === 'full' ? new Map<string, string | null>() : await storedMarkers(job.userId);
+        // Only a complete list says what the user no longer has: a list that stopped early lacks
+        // titles that are merely unchanged.
+        if (mode === 'full') {
+          if (listing.complete) addWriteCounts(written, await removeVanishedTitles(db, { userId: job.userId, platformId, keepGameIds: titles.map((t) => t.platformGameId) }));
+          else log.warn({ gamesSeen }, 'full sync got a partial title list: no title removed');
+        }
         const changed = titles.filter((t) => mode === 'full' || markers.get(t.platformGameId) !== t.changeMarker);
         gamesChanged = changed.length;
-        log.info({ gamesSeen, gamesChanged, mode }, 'titles listed');
+        log.info({ gamesSeen, gamesChanged, mode, listComplete: listing.complete }, 'titles listed');
         const fresh = await metadataCache.loadFresh(changed.map((t) => t.platformGameId));
 
         // Fetched titles wait here until a batch is worth a transaction; one flush at a time.
@@ -197,7 +221,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
             }
             addWriteCounts(written, counts);
             gamesWritten += batch.length;
-            progress.report(5 + (95 * gamesWritten) / Math.max(1, gamesChanged));
+            progress.report(5 + (95 * (gamesWritten + gamesSkipped)) / Math.max(1, gamesChanged));
           });
           return flushing;
         };
@@ -205,7 +229,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         let fetchError: unknown;
         try {
           await mapWithConcurrency(changed, gameConcurrency, async (title) => {
-            const game = await fetchGame(account, title, fresh.get(title.platformGameId), counters);
+            const game = await fetchGameOrSkip(account, title, fresh.get(title.platformGameId), counters);
+            if (!game) {
+              gamesSkipped += 1;
+              log.warn({ platformGameId: title.platformGameId }, 'title gone on the platform: skipped');
+              return;
+            }
             buffer.push(game);
             bufferRows += (game.metadata?.achievements.length ?? 0) + game.unlocks.length + 1;
             if (buffer.length >= batchMaxGames || bufferRows >= batchMaxRows) await flush();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Platform } from '@ach/db';
 import { isPlatformError } from '@ach/platform-clients';
 import { failureCause } from '../engine/sync-engine.ts';
 import { SyncJobError } from '../sync-job-error.ts';
@@ -22,10 +23,11 @@ export type FailureDecision =
 
 const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
 
-export function decideFailure(error: unknown, newErrorId: () => string = randomUUID): FailureDecision {
+/** `platformName`: a platform slug's display name, for the words the user reads. */
+export function decideFailure(error: unknown, platformName: (slug: Platform) => string, newErrorId: () => string = randomUUID): FailureDecision {
   const cause = failureCause(error);
   if (isPlatformError(cause)) {
-    const message = publicPlatformFailureMessage(cause);
+    const message = publicPlatformFailureMessage(cause, platformName(cause.platform));
     switch (cause.kind) {
       case 'rate_limited':
         return { action: 'delay', delayMs: Math.max(0, cause.retryAfterMs ?? DEFAULT_RATE_LIMIT_DELAY_MS), code: cause.code, message };

@@ -1,16 +1,13 @@
-import type { Platform } from '@ach/db';
 import { XSTS_ERROR_CODES, type PlatformError } from '@ach/platform-clients';
-
-const PLATFORM_NAMES: Record<Platform, string> = { psn: 'PlayStation Network', xbox: 'Xbox Live', steam: 'Steam' };
 
 /**
  * The text `sync_logs.error_message` and the progress stream show for a platform's answer. Written
  * here, never taken from the error: a PlatformError's own message may quote the platform's body
  * (an OAuth error description, an HTML page, a schema failure), which is for the logs only.
- * `endpoint` is our own label for the call (e.g. `steam.GetOwnedGames`).
+ * `endpoint` is our own label for the call (e.g. `steam.GetOwnedGames`); `name` is the platform's
+ * display name (its module's `displayName`).
  */
-export function publicPlatformFailureMessage(error: PlatformError): string {
-  const name = PLATFORM_NAMES[error.platform];
+export function publicPlatformFailureMessage(error: PlatformError, name: string): string {
   switch (error.kind) {
     case 'auth': {
       // XSTS refusals carry their own app code (xbox_child_account, …) whose text is ours too.

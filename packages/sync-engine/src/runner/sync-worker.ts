@@ -1,9 +1,10 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
+import type { Platform } from '@ach/db';
 import type { Logger } from '@ach/observability';
-import { SYNC_QUEUE_NAMES, SYNC_WORKER_LOCK_SETTINGS, syncJobSchema, type SyncJob } from '@ach/queue';
+import { SYNC_WORKER_LOCK_SETTINGS, syncJobSchema, syncQueueName, type SyncJob } from '@ach/queue';
 import { failureCause, SyncAttemptError, type SyncEngine, type SyncRunResult } from '../engine/sync-engine.ts';
-import type { SyncRunRepository } from '../runs/sync-run-repository.ts';
+import type { SyncRunRepository } from '@ach/sync-runs';
 import type { RateLimiter } from '../rate-limit/redis-token-bucket.ts';
 import { decideFailure } from './failure-policy.ts';
 
@@ -18,6 +19,11 @@ export interface SyncWorkerOptions {
   concurrency?: number;
   /** Told about a 429 so every replica sharing the limiter backs off, not only this job. */
   limiter?: RateLimiter;
+  /**
+   * Display names for the words users read about a platform's failure (default: the engine's own
+   * platform by its name, any other by its slug — a worker only ever calls its own platform).
+   */
+  platformNames?: (slug: Platform) => string | undefined;
 }
 
 export interface SyncWorker {
@@ -37,7 +43,8 @@ export interface SyncWorker {
  */
 export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
   const { engine, runs } = options;
-  const platform = engine.platform;
+  const platform = engine.platform.slug;
+  const platformName = (slug: Platform) => options.platformNames?.(slug) ?? (slug === platform ? engine.platform.displayName : slug);
 
   async function processJob(job: Job<SyncJob, SyncRunResult>, token?: string): Promise<SyncRunResult> {
     const log = options.log.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
@@ -49,11 +56,11 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
     }
     const payload = parsed.data;
     if (payload.platform !== platform) throw new UnrecoverableError(`invalid job payload: platform ${payload.platform} on the ${platform} queue`);
-    const run = { syncId: payload.syncId, userId: payload.userId, platform };
+    const run = { syncId: payload.syncId, userId: payload.userId, platform, platformId: engine.platform.id };
     try {
       return await engine.run(payload, { attemptsMade: job.attemptsMade, log });
     } catch (error) {
-      const decision = decideFailure(error);
+      const decision = decideFailure(error, platformName);
       const stats = error instanceof SyncAttemptError ? error.stats : undefined;
       const maxAttempts = job.opts.attempts ?? 1;
       const lastAttempt = job.attemptsMade + 1 >= maxAttempts;
@@ -79,7 +86,7 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
     }
   }
 
-  const worker = new Worker<SyncJob, SyncRunResult>(SYNC_QUEUE_NAMES[platform], processJob, {
+  const worker = new Worker<SyncJob, SyncRunResult>(syncQueueName(platform), processJob, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 4,

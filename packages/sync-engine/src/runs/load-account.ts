@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import { PLATFORM_IDS, type Database, type Platform } from '@ach/db';
+import type { Kysely } from 'kysely';
+import { createPlatformAccountRepository } from '@ach/accounts';
+import type { Database, Platform, PlatformId } from '@ach/db';
 import { credentialsAssociatedData, type CredentialCipher } from '@ach/crypto';
 import type { AdapterAccount } from '../adapter/platform-adapter.ts';
 import { SyncJobError } from '../sync-job-error.ts';
@@ -11,21 +12,12 @@ import { SyncJobError } from '../sync-job-error.ts';
 export async function loadAccount(
   deps: { db: Kysely<Database>; cipher?: CredentialCipher },
   userId: string,
-  platform: Platform,
+  { platform, platformId }: { platform: Platform; platformId: PlatformId },
 ): Promise<AdapterAccount> {
-  const platformId = PLATFORM_IDS[platform];
-  const row = await deps.db
-    .selectFrom('platform_accounts as pa')
-    .select(['pa.external_account_id', 'pa.credentials_ciphertext', 'pa.credentials_key_id'])
-    // Another user proved they own this account (Steam sign-in): this unverified link must not sync.
-    .select(sql<boolean>`exists (
-      select 1 from platform_accounts o
-       where o.platform_id = pa.platform_id and o.external_account_id = pa.external_account_id
-         and o.verified and o.user_id <> pa.user_id)`.as('claimed_by_other'))
-    .where('pa.user_id', '=', userId)
-    .where('pa.platform_id', '=', platformId)
-    .executeTakeFirst();
+  const accounts = createPlatformAccountRepository(deps.db);
+  const row = await accounts.loadForSync(userId, platformId);
   if (!row) throw new SyncJobError('account_not_linked', `no ${platform} account is linked for this user`);
+  // Another user proved they own this account (Steam sign-in): this unverified link must not sync.
   if (row.claimed_by_other) {
     throw new SyncJobError('ownership_claimed', `Another user has proven they own this ${platform} account; link an account you own`, { needsAttention: true });
   }
@@ -45,12 +37,7 @@ export async function loadAccount(
     saveCredentials: async (value) => {
       if (!deps.cipher) throw new SyncJobError('credentials_unavailable', 'no CREDENTIALS_ENCRYPTION_KEY to seal credentials');
       const sealed = deps.cipher.sealJson(value, aad);
-      await deps.db
-        .updateTable('platform_accounts')
-        .set({ credentials_ciphertext: sealed.ciphertext, credentials_key_id: sealed.keyId })
-        .where('user_id', '=', userId)
-        .where('platform_id', '=', platformId)
-        .execute();
+      await accounts.saveCredentials(userId, platformId, sealed);
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { Platform } from '@ach/db';
-import type { AchievementDefinition, PlatformAdapter, TitleSummary } from '../../src/index.ts';
+import type { AchievementDefinition, ListTitlesOptions, PlatformAdapter, TitleSummary } from '../../src/index.ts';
+import { TEST_PLATFORMS, type TestPlatform } from './test-platforms.ts';
 
 /**
  * A platform held in memory, for engine tests that must not depend on any real platform's quirks:
@@ -32,10 +32,13 @@ export function achievement(id: string, extra: Partial<AchievementDefinition> = 
   };
 }
 
-export function createInMemoryPlatform(platform: Platform = 'steam') {
+export function createInMemoryPlatform(slug: TestPlatform = 'steam') {
+  const platform = TEST_PLATFORMS[slug];
   const games = new Map<string, MemoryGame>();
   const libraries = new Map<string, Map<string, MemoryLibraryEntry>>();
-  const calls = { list: 0, metadata: new Map<string, number>(), unlocks: new Map<string, number>() };
+  const calls = { list: 0, listOptions: [] as ListTitlesOptions[], metadata: new Map<string, number>(), unlocks: new Map<string, number>() };
+  /** List most recently played first and, in incremental mode, stop at the first unchanged title (as PSN's list allows). */
+  let stopsEarly = false;
   /** Called before each request; throw to simulate a platform failure. */
   let fault: ((what: 'list' | 'metadata' | 'unlocks', gameId?: string) => void | Promise<void>) | undefined;
 
@@ -43,11 +46,12 @@ export function createInMemoryPlatform(platform: Platform = 'steam') {
 
   const adapter: PlatformAdapter = {
     platform,
-    async listTitles(account) {
+    async listTitles(account, options) {
       calls.list += 1;
+      calls.listOptions.push({ mode: options.mode, storedMarkers: new Map(options.storedMarkers) });
       await fault?.('list');
-      const library = libraries.get(account.externalAccountId) ?? new Map();
-      return [...library.values()].map(
+      const library = libraries.get(account.externalAccountId) ?? new Map<string, MemoryLibraryEntry>();
+      const titles = [...library.values()].map(
         (entry): TitleSummary => ({
           platformGameId: entry.gameId,
           name: games.get(entry.gameId)!.name,
@@ -57,6 +61,10 @@ export function createInMemoryPlatform(platform: Platform = 'steam') {
           playtimeMinutes: entry.lastPlayed % 1000,
         }),
       );
+      if (!stopsEarly || options.mode === 'full') return { titles, complete: true };
+      titles.sort((a, b) => Number(b.changeMarker) - Number(a.changeMarker));
+      const firstUnchanged = titles.findIndex((t) => options.storedMarkers.get(t.platformGameId) === t.changeMarker);
+      return firstUnchanged === -1 ? { titles, complete: true } : { titles: titles.slice(0, firstUnchanged), complete: false };
     },
     async fetchGameMetadata(_account, title) {
       bump(calls.metadata, title.platformGameId);
@@ -76,11 +84,15 @@ export function createInMemoryPlatform(platform: Platform = 'steam') {
     calls,
     resetCalls() {
       calls.list = 0;
+      calls.listOptions.length = 0;
       calls.metadata.clear();
       calls.unlocks.clear();
     },
     setFault(f: typeof fault) {
       fault = f;
+    },
+    setStopsEarly(value: boolean) {
+      stopsEarly = value;
     },
     addGame(id: string, achievementCount: number, name = `Game ${id}`) {
       games.set(id, { id, name, achievements: Array.from({ length: achievementCount }, (_, i) => achievement(`${id}_A${i}`)) });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { PLATFORM_IDS, type Database, type Platform } from '@ach/db';
+import type { Database } from '@ach/db';
+import { TEST_PLATFORMS, type TestPlatform } from './test-platforms.ts';
 
 /** A user as signup makes one: auth.users, and public.users unless a trigger already made it. */
 export async function createUser(db: Kysely<Database>, name = `u${randomUUID().slice(0, 8)}`): Promise<string> {
@@ -11,17 +12,17 @@ export async function createUser(db: Kysely<Database>, name = `u${randomUUID().s
   return id;
 }
 
-export async function linkAccount(db: Kysely<Database>, userId: string, platform: Platform, externalAccountId: string): Promise<void> {
-  await db.insertInto('platform_accounts').values({ user_id: userId, platform_id: PLATFORM_IDS[platform], external_account_id: externalAccountId }).execute();
+export async function linkAccount(db: Kysely<Database>, userId: string, platform: TestPlatform, externalAccountId: string): Promise<void> {
+  await db.insertInto('platform_accounts').values({ user_id: userId, platform_id: TEST_PLATFORMS[platform].id, external_account_id: externalAccountId }).execute();
 }
 
-export async function createSyncLog(db: Kysely<Database>, userId: string, platform: Platform, mode: 'incremental' | 'full' = 'incremental'): Promise<string> {
+export async function createSyncLog(db: Kysely<Database>, userId: string, platform: TestPlatform, mode: 'incremental' | 'full' = 'incremental'): Promise<string> {
   const row = await db
     .insertInto('sync_logs')
-    .values({ user_id: userId, platform_id: PLATFORM_IDS[platform], mode })
+    .values({ user_id: userId, platform_id: TEST_PLATFORMS[platform].id, mode })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await db.updateTable('platform_accounts').set({ sync_status: 'queued', last_sync_id: row.id }).where('user_id', '=', userId).where('platform_id', '=', PLATFORM_IDS[platform]).execute();
+  await db.updateTable('platform_accounts').set({ sync_status: 'queued', last_sync_id: row.id }).where('user_id', '=', userId).where('platform_id', '=', TEST_PLATFORMS[platform].id).execute();
   return row.id;
 }
 

@@ -1,23 +1,17 @@
-import type { SteamAccountInput, SteamOpenIdAssertion } from '@ach/platform-clients';
-/** What a platform says about the account a user just proved they own. */
-export interface LinkedAccount {
-  externalAccountId: string;
-  displayName: string | null;
-  avatarUrl: string | null;
-  /** Tokens to keep for the worker; sealed before they touch the database, never returned. */
-  credentials?: object;
-  tokenExpiresAt?: Date | string | null;
-  refreshExpiresAt?: Date | string | null;
-}
+import type { Platform } from '@ach/db';
+import type { SteamOpenIdAssertion } from '@ach/platform-clients';
+import type { LinkedAccount } from '@ach/platform-registry';
+
+export type { LinkedAccount } from '@ach/platform-registry';
 
 /**
- * The platform link functions the accounts routes call; they throw `PlatformError` on refusal.
- * Injected so the app is built against the real clients in production and the sandbox in tests.
+ * What the accounts routes call to prove an account; it throws `PlatformError` on refusal. Injected
+ * so the app is built against the real platforms in production (`createPlatformLinking`) and
+ * against the sandbox, or a refusing stand-in, in tests.
  */
 export interface AccountLinking {
-  psn(input: { npsso: string }): Promise<LinkedAccount>;
-  xbox(input: { refreshToken: string }): Promise<LinkedAccount>;
-  steam(input: SteamAccountInput): Promise<LinkedAccount>;
+  /** `PUT /accounts/<platform>`: `body` has passed the module's `linking.bodySchema`. */
+  link(platform: Platform, body: unknown): Promise<LinkedAccount>;
   /** Steam sign-in (OpenID 2.0), the linking path that proves ownership; absent → the routes answer 503. */
   steamOpenId?: SteamOpenIdLinking;
 }
@@ -32,4 +26,3 @@ export interface SteamOpenIdLinking {
   /** Name and avatar of a SteamID64 whose ownership was just proven; a private profile is accepted. */
   profile(steamId: string): Promise<LinkedAccount>;
 }
-

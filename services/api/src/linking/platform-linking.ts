@@ -1,83 +1,49 @@
-import {
-  createPsnAuthClient,
-  createSteamClient,
-  createSteamOpenIdClient,
-  createXboxAuthClient,
-  linkPsnAccount,
-  linkXboxAccount,
-  PlatformError,
-  resolveSteamAccount,
-  STEAM_ENDPOINTS,
-} from '@ach/platform-clients';
-import type { AccountLinking } from './account-linking.ts';
+import { parseEnv } from '@ach/config';
+import { createSteamOpenIdClient, PlatformError, STEAM_ENDPOINTS } from '@ach/platform-clients';
+import { LINK_TIMEOUT_MS, steam, type PlatformRegistry, type SteamEnv } from '@ach/platform-registry';
+import type { AccountLinking, SteamOpenIdLinking } from './account-linking.ts';
 
-export interface PlatformLinkingConfig {
-  STEAM_API_KEY?: string;
-  STEAM_API_BASE_URL: string;
-  PSN_AUTH_BASE_URL: string;
-  PSN_API_BASE_URL: string;
-  XBOX_CLIENT_ID?: string;
-  XBOX_MSA_BASE_URL: string;
-  XBOX_USER_AUTH_BASE_URL: string;
-  XBOX_XSTS_BASE_URL: string;
-  XBOX_PROFILE_BASE_URL: string;
-  /** Steam's OpenID provider; unset → no Steam sign-in (the routes answer 503). */
-  STEAM_OPENID_BASE_URL?: string;
+/**
+ * The registry's link functions, each bound to its platform's env piece (parsed here from `env`: the
+ * API's parsed environment, or in a test just the variables it sets). A piece that does not parse
+ * throws ConfigError naming the variable.
+ */
+export function createPlatformLinking(
+  platforms: PlatformRegistry,
+  env: Record<string, unknown> & {
+    /** Steam's OpenID provider; unset → no Steam sign-in (the routes answer 503). */
+    STEAM_OPENID_BASE_URL?: string;
+  },
+): AccountLinking {
+  const envBySlug = new Map(platforms.modules.map((module) => [module.slug, parseEnv(module.env, env as NodeJS.ProcessEnv)]));
+  const steamOpenId = platforms.has(steam.slug) && env.STEAM_OPENID_BASE_URL
+    ? createSteamOpenIdLinking(env.STEAM_OPENID_BASE_URL, envBySlug.get(steam.slug) as SteamEnv)
+    : undefined;
+  return {
+    link: async (slug, body) => {
+      const module = platforms.bySlug(slug);
+      if (!module.linking) throw new PlatformError({ kind: 'config', platform: slug, endpoint: `${slug}.config`, message: 'the platform has no linking' });
+      return module.linking.link(body, { env: envBySlug.get(slug) });
+    },
+    ...(steamOpenId && { steamOpenId }),
+  };
 }
 
-/** Linking needs the platform to answer while the user waits: keep each call short. */
-const LINK_TIMEOUT_MS = 8_000;
-
-const notConfigured = (platform: 'steam' | 'xbox', variable: string) =>
-  new PlatformError({ kind: 'config', platform, endpoint: `${platform}.config`, message: `${variable} is not set` });
-
-/** The real platform link functions from @ach/platform-clients, wired to the configured base URLs. */
-export function createPlatformLinking(config: PlatformLinkingConfig): AccountLinking {
-  const psnAuth = createPsnAuthClient({ authBaseUrl: config.PSN_AUTH_BASE_URL, apiBaseUrl: config.PSN_API_BASE_URL, http: { timeoutMs: LINK_TIMEOUT_MS } });
-  const xboxAuth = config.XBOX_CLIENT_ID
-    ? createXboxAuthClient({
-        clientId: config.XBOX_CLIENT_ID,
-        msaBaseUrl: config.XBOX_MSA_BASE_URL,
-        userAuthBaseUrl: config.XBOX_USER_AUTH_BASE_URL,
-        xstsBaseUrl: config.XBOX_XSTS_BASE_URL,
-        profileBaseUrl: config.XBOX_PROFILE_BASE_URL,
-        http: { timeoutMs: LINK_TIMEOUT_MS },
-      })
-    : undefined;
-  const steam = config.STEAM_API_KEY
-    ? createSteamClient({ baseUrl: config.STEAM_API_BASE_URL, apiKey: config.STEAM_API_KEY, timeoutMs: LINK_TIMEOUT_MS })
-    : undefined;
-
-  const steamOpenId = config.STEAM_OPENID_BASE_URL
-    ? createSteamOpenIdClient({ baseUrl: config.STEAM_OPENID_BASE_URL, timeoutMs: LINK_TIMEOUT_MS })
-    : undefined;
-
+function createSteamOpenIdLinking(openIdBaseUrl: string, steamEnv: SteamEnv): SteamOpenIdLinking {
+  const openid = createSteamOpenIdClient({ baseUrl: openIdBaseUrl, timeoutMs: LINK_TIMEOUT_MS });
   return {
-    psn: (input) => linkPsnAccount(input, { psnAuth }),
-    xbox: async (input) => {
-      if (!xboxAuth) throw notConfigured('xbox', 'XBOX_CLIENT_ID');
-      return linkXboxAccount(input, { xboxAuth });
+    loginUrl: (input) => openid.loginUrl(input),
+    parseAssertion: (query, expected) => openid.parseAssertion(query, expected),
+    checkAuthentication: (assertion) => openid.checkAuthentication(assertion),
+    // Ownership is proven, so a private profile is linked too: its syncs then ask the user to make
+    // it public (profile_private), without another sign-in.
+    profile: async (steamId) => {
+      const client = steam.createClient(steamEnv, { timeoutMs: LINK_TIMEOUT_MS });
+      const [profile] = (await client.getPlayerSummaries([steamId])).filter((p) => p.steamId === steamId);
+      if (!profile) {
+        throw new PlatformError({ kind: 'not_found', platform: 'steam', endpoint: STEAM_ENDPOINTS.getPlayerSummaries, message: `Steam profile ${steamId} does not exist` });
+      }
+      return { externalAccountId: steamId, displayName: profile.personaName, avatarUrl: profile.avatarUrl || null };
     },
-    steam: async (input) => {
-      if (!steam) throw notConfigured('steam', 'STEAM_API_KEY');
-      return resolveSteamAccount(input, { steam });
-    },
-    ...(steamOpenId && {
-      steamOpenId: {
-        loginUrl: (input) => steamOpenId.loginUrl(input),
-        parseAssertion: (query, expected) => steamOpenId.parseAssertion(query, expected),
-        checkAuthentication: (assertion) => steamOpenId.checkAuthentication(assertion),
-        // Ownership is proven, so a private profile is linked too: its syncs then ask the user to make
-        // it public (profile_private), without another sign-in.
-        profile: async (steamId) => {
-          if (!steam) throw notConfigured('steam', 'STEAM_API_KEY');
-          const [profile] = (await steam.getPlayerSummaries([steamId])).filter((p) => p.steamId === steamId);
-          if (!profile) {
-            throw new PlatformError({ kind: 'not_found', platform: 'steam', endpoint: STEAM_ENDPOINTS.getPlayerSummaries, message: `Steam profile ${steamId} does not exist` });
-          }
-          return { externalAccountId: steamId, displayName: profile.personaName, avatarUrl: profile.avatarUrl || null };
-        },
-      },
-    }),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLATFORM_IDS, PLATFORMS, type PlatformId } from '@ach/db';
+import type { PlatformRegistry } from '@ach/platform-registry';
 import { ProblemError } from '../problem.ts';
 import { storableString } from '../validation/storable-text.ts';
 
@@ -48,14 +48,12 @@ export function isPostgresTimestamptzText(text: string): boolean {
   return offsetHours! <= 15 && offsetMinutes! <= 59 && offsetSeconds! <= 59;
 }
 
-const platformIds = PLATFORMS.map((platform) => PLATFORM_IDS[platform]) as [PlatformId, ...PlatformId[]];
-
 /** The pieces a cursor's sort key is made of, each checked as strictly as the column it is compared with. */
 export const cursorField = {
   /** A `timestamptz` column printed as text (microseconds survive, a JS Date would drop them). */
   timestamp: () => z.string().max(64).refine(isPostgresTimestamptzText, 'not a timestamp'),
-  /** A `platforms.id`: only the ids of the platforms this build knows. */
-  platformId: () => z.literal(platformIds),
+  /** A `platforms.id`: only the ids of the platforms the app's registry has. */
+  platformId: (platforms: PlatformRegistry) => platforms.idSchema,
   /** A natural key as text: no NUL, no lone surrogate. */
   text: (max: number) => storableString().max(max),
   uuid: () => z.uuid(),

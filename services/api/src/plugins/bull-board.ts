@@ -4,7 +4,6 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { secretsEqual } from '@ach/crypto';
-import { PLATFORMS } from '@ach/db';
 import type { SyncQueues } from '@ach/queue';
 import { createFailedAuthThrottle, lockedOutProblem } from '../auth/failed-auth-throttle.ts';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody } from '../problem.ts';
@@ -53,7 +52,7 @@ export const bullBoardPlugin: FastifyPluginAsync<BullBoardOptions> = async (app:
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PREFIX);
   createBullBoard({
-    queues: PLATFORMS.map((p) => new BullMQAdapter(options.queues[p])),
+    queues: Object.values(options.queues).map((queue) => new BullMQAdapter(queue)),
     // @bull-board/fastify pins its own copy of @bull-board/api (9.10.1 vs 9.10.2): same shape, distinct declarations.
     serverAdapter,
     options: { uiConfig: { boardTitle: 'achievement-sync' } },

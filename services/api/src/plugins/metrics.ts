@@ -2,10 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { secretsEqual } from '@ach/crypto';
-import { PLATFORMS, type Platform } from '@ach/db';
 import type { SyncQueues } from '@ach/queue';
 import { ProblemError } from '../problem.ts';
-import { withinDeadline } from '../within-deadline.ts';
+import { withinDeadline } from '@ach/runtime';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +20,7 @@ const DEFAULT_QUEUE_COUNTS_TTL_MS = 5_000;
 type QueueCounts = Partial<Record<(typeof QUEUE_STATES)[number], number>>;
 
 export interface MetricsOptions {
+  /** One per registered platform (`createSyncQueues(platforms.slugs, …)`): the `queue` label's values. */
   queues: SyncQueues;
   /** How long one reading of the queue counts serves scrapes (default 5 s; 0 reads on every scrape). */
   queueCountsTtlMs?: number;
@@ -48,11 +48,11 @@ export const metricsPlugin = fp(
     /** One reading: each queue's counts, or undefined for a queue Redis did not answer for. Never rejects. */
     const readQueueCounts = () =>
       Promise.all(
-        PLATFORMS.map(async (platform): Promise<[Platform, QueueCounts | undefined]> => {
+        Object.values(options.queues).map(async (queue): Promise<[string, QueueCounts | undefined]> => {
           try {
-            return [platform, await withinDeadline(options.queues[platform].getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS)];
+            return [queue.name, await withinDeadline(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS)];
           } catch {
-            return [platform, undefined];
+            return [queue.name, undefined];
           }
         }),
       );
@@ -71,10 +71,10 @@ export const metricsPlugin = fp(
       async collect() {
         const counts = await queueCounts();
         this.reset();
-        for (const [platform, stateCounts] of counts) {
+        for (const [queue, stateCounts] of counts) {
           // Redis away: the series disappear for this scrape, which alerting reads as "unknown".
           if (!stateCounts) continue;
-          for (const state of QUEUE_STATES) this.set({ queue: options.queues[platform].name, state }, stateCounts[state] ?? 0);
+          for (const state of QUEUE_STATES) this.set({ queue, state }, stateCounts[state] ?? 0);
         }
       },
     });

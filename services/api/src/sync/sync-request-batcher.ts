@@ -1,195 +1,35 @@
-import { sql, type Kysely } from 'kysely';
-import { PLATFORM_IDS, type Database, type Platform, type SyncMode } from '@ach/db';
-import { enqueueSyncBulk, SyncEnqueueError, type SyncJob, type SyncQueues } from '@ach/queue';
-import type { Logger } from '@ach/observability';
-import { createBatchStage } from './batch-stage.ts';
-import { withinDeadline } from '../within-deadline.ts';
-import { markRunsQueueUnavailable, ownershipClaimedByOther, queueUnavailable, requestSync, type SyncRequestResult } from './request-sync.ts';
+import type { Platform, SyncMode } from '@ach/db';
+import type { PlatformRegistry } from '@ach/platform-registry';
+import { createSyncRequestBatcher as createAcceptBatcher, type SyncRequestBatcherDeps, type SyncRequestResult } from '@ach/sync-runs';
+import { syncAcceptProblem } from './sync-accept-problem.ts';
 
+/** A request as the route has it: the platform by its slug (a registry one). */
 export interface SyncRequestInput {
   userId: string;
   platform: Platform;
   mode: SyncMode;
 }
 
-export interface SyncRequestBatcherDeps {
-  db: Kysely<Database>;
-  queues: SyncQueues;
-  log: Logger;
-  /** How long one batch's addBulk may take before its callers get 503 (the contract says ≤ 2 s overall). */
-  enqueueTimeoutMs: number;
-  /** Requests per INSERT and jobs per addBulk at most (default 64). */
-  maxBatch?: number;
-  /** How long a request may wait, at each stage, for the batch in flight to settle before starting its own (default 10 ms). */
-  maxWaitMs?: number;
-}
-
 export interface SyncRequestBatcher {
-  /** Same contract as `requestSync`: resolves once the run is queued AND its job is in Redis. */
   request: (input: SyncRequestInput) => Promise<SyncRequestResult>;
-  /** Flushes what is waiting and resolves when every batch has settled. */
   close: () => Promise<void>;
 }
 
-interface Waiter {
-  input: SyncRequestInput;
-  resolve: (result: SyncRequestResult) => void;
-  reject: (error: unknown) => void;
-}
-
-/** One user + platform in a batch; every waiter for it gets the same run. */
-interface BatchEntry {
-  input: SyncRequestInput;
-  waiters: Waiter[];
-}
-
-/** A run the INSERT created, waiting for its job to reach Redis. */
-interface CreatedRun {
-  entry: BatchEntry;
-  syncId: string;
-}
-
-type InsertedRow = { id: string; user_id: string; platform_id: number };
-
-const entryKey = (userId: string, platformId: number) => `${userId.toLowerCase()}:${platformId}`;
-
-/** Errors a concurrent batch can cause; those requests simply take the one-at-a-time path. */
-const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
-
 /**
- * Coalesces concurrent `POST /sync` accepts: one multi-row INSERT (linked-account check included)
- * and one `addBulk` per platform queue for many requests, instead of a Postgres commit and a Redis
- * script per request. Postgres pays most of a small statement's cost before its first row (here
- * ≈ 0.5 ms of backend CPU per statement, ≈ 50 µs per row after it: `npm run bench
- * sync-request-insert`), so batch size is what decides the accept path's cost.
- *
- * Two stages, each a group commit (batch-stage.ts): the INSERT stage and the enqueue stage. While
- * one batch's jobs go to Redis, the next batch's rows go to Postgres: a batch's Redis round trip
- * does not hold back the next batch's INSERT (nor, in an outage, its 503). A request resolves
- * only once its run is committed AND its job is in Redis. `maxWaitMs` bounds the wait behind a
- * slow round trip (a Redis outage takes up to `enqueueTimeoutMs`), which keeps a 503 inside the
- * contract's 2 s. Requests the INSERT did not return (account not linked, or a live run
- * already exists) take the per-request path, which answers 409 or deduplicates and re-enqueues.
+ * The accept path's batcher (@ach/sync-runs: one INSERT and one addBulk per queue for concurrent
+ * requests) with its refusals as problems: 409 `account_not_linked` / `ownership_claimed`, 503
+ * `queue_unavailable` / `sync_contended`.
  */
-export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps): SyncRequestBatcher {
-  const maxBatch = deps.maxBatch ?? 64;
-  const maxWaitMs = deps.maxWaitMs ?? 10;
-  const perRequestRunning = new Set<Promise<void>>();
-
-  const enqueueStage = createBatchStage<CreatedRun>({
-    run: enqueueCreated,
-    maxBatch,
-    maxWaitMs,
-    // enqueueCreated settles every waiter itself; this only guards against a bug leaving them hanging.
-    onError: (batch, error) => batch.forEach(({ entry }) => rejectAll(entry, error)),
-  });
-  const insertStage = createBatchStage<Waiter>({
-    run: insertBatch,
-    maxBatch,
-    maxWaitMs,
-    onError: (batch, error) => batch.forEach((waiter) => waiter.reject(error)),
-  });
-
-  async function insertBatch(batch: Waiter[]): Promise<void> {
-    const entries = new Map<string, BatchEntry>();
-    for (const waiter of batch) {
-      const key = entryKey(waiter.input.userId, PLATFORM_IDS[waiter.input.platform]);
-      const entry = entries.get(key);
-      // The first request for a user + platform decides the mode, as the first INSERT would.
-      if (entry) entry.waiters.push(waiter);
-      else entries.set(key, { input: waiter.input, waiters: [waiter] });
-    }
-
-    const startedAt = performance.now();
-    let inserted: InsertedRow[];
-    try {
-      inserted = await insertQueuedRuns(deps.db, [...entries.values()].map((e) => e.input));
-    } catch (error) {
-      if (!RETRYABLE_SQLSTATES.has((error as { code?: string }).code ?? '')) {
-        for (const waiter of batch) waiter.reject(error);
-        return;
-      }
-      deps.log.warn({ err: error, size: entries.size }, 'batched sync insert lost a race; taking the per-request path');
-      inserted = [];
-    }
-
-    for (const row of inserted) {
-      const key = entryKey(row.user_id, row.platform_id);
-      enqueueStage.push({ entry: entries.get(key)!, syncId: row.id });
-      entries.delete(key);
-    }
-
-    // Not linked, claimed by the account's verified owner, or a live run exists: the per-request path answers 409, or finds the live run
-    // (in a newer snapshot) and re-enqueues it.
-    for (const entry of entries.values()) {
-      const settled: Promise<void> = requestSync(deps, entry.input).then(
-        (result) => settle(entry, result),
-        (error: unknown) => rejectAll(entry, error),
-      );
-      perRequestRunning.add(settled);
-      void settled.finally(() => perRequestRunning.delete(settled));
-    }
-    deps.log.debug({ requests: batch.length, created: inserted.length, perRequest: entries.size, ms: Math.round(performance.now() - startedAt) }, 'sync request batch');
-  }
-
-  async function enqueueCreated(created: CreatedRun[]): Promise<void> {
-    const jobs: SyncJob[] = created.map(({ entry, syncId }) => ({ syncId, userId: entry.input.userId, platform: entry.input.platform, mode: entry.input.mode }));
-    let failed: ReadonlySet<Platform> = new Set();
-    let cause: unknown;
-    try {
-      await withinDeadline(enqueueSyncBulk(deps.queues, jobs), deps.enqueueTimeoutMs, 'enqueue');
-    } catch (error) {
-      cause = error;
-      // A platform queue whose MULTI failed holds none of its jobs; after a timeout we cannot know.
-      failed = new Set(error instanceof SyncEnqueueError ? error.platforms : jobs.map((j) => j.platform));
-    }
-    if (failed.size > 0) {
-      const unenqueued = created.filter(({ entry }) => failed.has(entry.input.platform));
-      // Kept, not deleted, so the attempt shows in the history; never left `queued` without a job.
-      await markRunsQueueUnavailable(deps, unenqueued.map((c) => c.syncId));
-      deps.log.warn({ err: cause, runs: unenqueued.length }, 'sync jobs could not be enqueued');
-    }
-    for (const { entry, syncId } of created) {
-      if (failed.has(entry.input.platform)) rejectAll(entry, queueUnavailable(cause));
-      else settle(entry, { syncId, status: 'queued', deduplicated: false });
-    }
-  }
-
+export function createSyncRequestBatcher(deps: SyncRequestBatcherDeps & { platforms: PlatformRegistry }): SyncRequestBatcher {
+  const batcher = createAcceptBatcher(deps);
   return {
-    request: (input) => new Promise<SyncRequestResult>((resolve, reject) => insertStage.push({ input, resolve, reject })),
-    close: async () => {
-      // In pipeline order: the last INSERTs feed the enqueue stage before it closes.
-      await insertStage.close();
-      await enqueueStage.close();
-      while (perRequestRunning.size > 0) await Promise.all([...perRequestRunning]);
+    request: async ({ userId, platform, mode }) => {
+      try {
+        return await batcher.request({ userId, platform: deps.platforms.bySlug(platform), mode });
+      } catch (error) {
+        throw syncAcceptProblem(error);
+      }
     },
+    close: batcher.close,
   };
-}
-
-function rejectAll(entry: BatchEntry, error: unknown): void {
-  for (const waiter of entry.waiters) waiter.reject(error);
-}
-
-/** A run one request created is a deduplicated answer to every other request for it. */
-function settle(entry: BatchEntry, result: SyncRequestResult): void {
-  entry.waiters.forEach((waiter, i) => waiter.resolve(i === 0 ? result : { ...result, deduplicated: true }));
-}
-
-/**
- * The linked-account check (claimed accounts excluded) and the insert for the whole batch in one autocommit statement. Rows go
- * in key order so that two batches racing for the same keys cannot deadlock on the partial unique
- * index `sync_logs_one_live_run_idx`; conflicting and unlinked requests get no row back.
- */
-export async function insertQueuedRuns(db: Kysely<Database>, inputs: SyncRequestInput[]): Promise<InsertedRow[]> {
-  const { rows } = await sql<InsertedRow>`
-    insert into sync_logs (user_id, platform_id, mode)
-    select r.user_id, r.platform_id, r.mode
-      from unnest(${inputs.map((i) => i.userId)}::uuid[], ${inputs.map((i) => PLATFORM_IDS[i.platform])}::smallint[], ${inputs.map((i) => i.mode)}::text[])
-           as r(user_id, platform_id, mode)
-      join platform_accounts pa on pa.user_id = r.user_id and pa.platform_id = r.platform_id
-     where not ${ownershipClaimedByOther('pa')}
-     order by r.user_id, r.platform_id
-    on conflict (user_id, platform_id) where status in ('queued', 'running') do nothing
-    returning id, user_id, platform_id`.execute(db);
-  return rows;
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { PLATFORM_BY_ID, PLATFORMS, type PlatformId } from '@ach/db';
+import type { PlatformRegistry } from '@ach/platform-registry';
+import type { SyncRunRow } from '@ach/sync-runs';
+import { platformSlugField } from '../platform-param.ts';
 
 /** A sync run as clients see it (status route, history, SSE). */
 export const syncRunSchema = z.object({
   syncId: z.uuid(),
-  platform: z.enum(PLATFORMS),
+  platform: platformSlugField(),
   mode: z.enum(['incremental', 'full']),
   status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
   progress: z.number().int().min(0).max(100),
@@ -18,29 +20,12 @@ export const syncRunSchema = z.object({
 });
 export type SyncRunView = z.infer<typeof syncRunSchema>;
 
-export interface SyncRunRow {
-  id: string;
-  platform_id: PlatformId;
-  mode: 'incremental' | 'full';
-  status: SyncRunView['status'];
-  progress: number;
-  stats: unknown;
-  error_code: string | null;
-  error_message: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  updated_at: Date;
-}
-
-export const SYNC_RUN_COLUMNS = ['id', 'platform_id', 'mode', 'status', 'progress', 'stats', 'error_code', 'error_message', 'created_at', 'started_at', 'finished_at', 'updated_at'] as const;
-
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 
-export function toSyncRunView(row: SyncRunRow): SyncRunView {
+export function toSyncRunView(row: SyncRunRow, platforms: PlatformRegistry): SyncRunView {
   return {
     syncId: row.id,
-    platform: PLATFORM_BY_ID[row.platform_id],
+    platform: platforms.byId(row.platform_id).slug,
     mode: row.mode,
     status: row.status,
     progress: row.progress,

@@ -5,9 +5,11 @@ import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { createCredentialCipher } from '@ach/crypto';
-import { PLATFORM_IDS, type Platform } from '@ach/db';
+import type { Platform } from '@ach/db';
+import { builtinPlatformRegistry, type PlatformRegistry } from '@ach/platform-registry';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues } from '@ach/queue';
+import type { Queue } from 'bullmq';
+import { createRedisConnection, createSyncQueues, type SyncJob } from '@ach/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase } from '@ach/testing';
 import type { ApiConfig } from '../../src/api-env.ts';
 import { createApp, type AppDeps, type AppOptions } from '../../src/app.ts';
@@ -30,13 +32,7 @@ export class LogCapture extends Writable {
 }
 
 const refusingLinking: AccountLinking = {
-  psn: async () => {
-    throw new Error('linking not wired in this test');
-  },
-  xbox: async () => {
-    throw new Error('linking not wired in this test');
-  },
-  steam: async () => {
+  link: async () => {
     throw new Error('linking not wired in this test');
   },
 };
@@ -45,6 +41,8 @@ export interface HarnessOptions {
   app?: AppOptions;
   config?: Partial<ApiConfig>;
   linking?: AccountLinking;
+  /** The platforms the app serves (default: the built-in ones). */
+  platforms?: PlatformRegistry;
   /** Redis to use instead of the shared test Redis (e.g. startOwnRedis()). */
   redisUrl?: string;
   /** Which keys the app verifies with (default both: HS256 secret and the local JWKS). */
@@ -53,9 +51,12 @@ export interface HarnessOptions {
   database?: TestDatabase;
 }
 
+/** The built-in platforms' queues by name (a custom registry must include them, as the default does). */
+export type HarnessQueues = AppDeps['queues'] & Readonly<Record<'psn' | 'xbox' | 'steam', Queue<SyncJob>>>;
+
 export interface ApiHarness {
   app: FastifyInstance;
-  deps: AppDeps;
+  deps: AppDeps & { queues: HarnessQueues };
   db: TestDatabase['db'];
   database: TestDatabase;
   logs: LogCapture;
@@ -82,10 +83,12 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const log = createLogger({ name: 'api-test', level: 'info', destination: logs });
   // Named after the file's prefix, so a test can find this app's own clients in CLIENT LIST.
   const redis = createRedisConnection(redisUrl, 'producer', { commandTimeout: 1_000, connectionName: `${testRedis.prefix}:api-producer` });
-  const queues = createSyncQueues({ connection: redis, prefix: testRedis.prefix });
+  const platforms = options.platforms ?? builtinPlatformRegistry();
+  const queues = createSyncQueues(platforms.slugs, { connection: redis, prefix: testRedis.prefix }) as HarnessQueues;
   const subscribers: Redis[] = [];
-  const deps: AppDeps = {
+  const deps: ApiHarness['deps'] = {
     db: database.db,
+    platforms,
     queues,
     redis,
     createSubscriber: () => {
@@ -150,7 +153,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     },
     linkAccount: async (userId, platform) => {
       await sql`insert into platform_accounts (user_id, platform_id, external_account_id, display_name)
-                values (${userId}::uuid, ${PLATFORM_IDS[platform]}::smallint, ${`ext-${userId.slice(0, 8)}`}, 'Linked')
+                values (${userId}::uuid, ${platforms.bySlug(platform).id}::smallint, ${`ext-${userId.slice(0, 8)}`}, 'Linked')
                 on conflict do nothing`.execute(database.db);
     },
     close: async () => {

@@ -2,14 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
-import { PLATFORM_IDS, type Database } from '@ach/db';
+import { createPlatformAccountRepository } from '@ach/accounts';
+import type { Database } from '@ach/db';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueue, SYNC_JOB_NAME, type SyncJob } from '@ach/queue';
+import { steam, steamWorkerEnv, type SteamWorkerEnv } from '@ach/platform-registry';
+import { createRedisConnection, createSyncQueue, type SyncJob } from '@ach/queue';
 import { startSandbox, DEFAULT_STEAM_API_KEY, type StartedSandbox, type SteamAccountOptions } from '@ach/platform-sandbox';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
-import type { SyncWorker } from '@ach/sync-engine';
-import { createSteamWorker } from '../../src/steam-worker.ts';
-import { steamWorkerEnvSchema, type SteamWorkerEnv } from '../../src/worker-env.ts';
+import { runWorkerProcess, workerCoreEnv, type WorkerCoreEnv, type WorkerProcess } from '@ach/sync-engine';
+import { requestSync } from '@ach/sync-runs';
 
 export interface SteamSyncHarness {
   t: TestDatabase;
@@ -17,12 +18,12 @@ export interface SteamSyncHarness {
   redis: TestRedis;
   sandbox: StartedSandbox;
   queue: Queue<SyncJob>;
-  env: SteamWorkerEnv;
-  /** Starts an in-process worker (the real wiring from steam-worker.ts) on the harness's connections. */
-  startWorker(): SyncWorker;
+  env: WorkerCoreEnv & SteamWorkerEnv;
+  /** Starts an in-process worker: the real process wiring (`runWorkerProcess(steam)`) on the harness's environment. */
+  startWorker(): Promise<WorkerProcess>;
   createUser(): Promise<string>;
   link(userId: string, steamId: string): Promise<void>;
-  /** Writes the queued sync_logs row and enqueues, as POST /sync/steam does. */
+  /** Creates the run and enqueues its job through the accept path POST /sync/steam uses (@ach/sync-runs). */
   requestSync(userId: string, mode?: 'incremental' | 'full'): Promise<string>;
   settled(jobId: string, timeoutMs?: number): Promise<Job<SyncJob>>;
   close(): Promise<void>;
@@ -38,7 +39,7 @@ export async function createSteamSyncHarness(
   const sandbox = options.sandbox ?? (await startSandbox({ port: 0, steam: { accounts } }));
   const producer: Redis = createRedisConnection(redis.url, 'worker');
   const queue = createSyncQueue('steam', { connection: producer, prefix: redis.prefix });
-  const env = steamWorkerEnvSchema.parse({
+  const rawEnv = {
     DATABASE_URL: t.url,
     REDIS_URL: redis.url,
     QUEUE_PREFIX: redis.prefix,
@@ -47,11 +48,14 @@ export async function createSteamSyncHarness(
     CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
     STEAM_RATE_LIMIT_PER_SECOND: '2000',
-    SHUTDOWN_GRACE_MS: '5000',
+    SHUTDOWN_GRACE_MS: '2000',
     ...options.env,
-  });
-  const workers: SyncWorker[] = [];
-  const workerRedis = createRedisConnection(redis.url, 'worker');
+  };
+  // What the worker process parses, parsed the same way here for the tests to read.
+  const env = workerCoreEnv.extend(steam.env.shape).extend(steamWorkerEnv.shape).parse(rawEnv) as WorkerCoreEnv & SteamWorkerEnv;
+  const workers: WorkerProcess[] = [];
+  const log = createLogger({ name: 'worker-steam-test', level: 'silent' });
+  const platformAccounts = createPlatformAccountRepository(t.db);
 
   return {
     t,
@@ -60,8 +64,8 @@ export async function createSteamSyncHarness(
     sandbox,
     queue,
     env,
-    startWorker() {
-      const worker = createSteamWorker({ env, log: createLogger({ name: 'worker-steam-test', level: 'silent' }), db: t.db, redis: workerRedis });
+    async startWorker() {
+      const worker = await runWorkerProcess(steam, { env: rawEnv, log });
       workers.push(worker);
       return worker;
     },
@@ -73,13 +77,13 @@ export async function createSteamSyncHarness(
       return id;
     },
     async link(userId, steamId) {
-      await t.db.insertInto('platform_accounts').values({ user_id: userId, platform_id: PLATFORM_IDS.steam, external_account_id: steamId }).execute();
+      // As PUT /accounts/steam stores a typed-in SteamID: unverified, no tokens.
+      const linked = await platformAccounts.link({ userId, platformId: steam.id, externalAccountId: steamId, displayName: null, avatarUrl: null, verified: false });
+      if (linked.kind !== 'linked') throw new Error(`could not link ${steamId}: ${linked.kind}`);
     },
     async requestSync(userId, mode = 'incremental') {
-      const row = await t.db.insertInto('sync_logs').values({ user_id: userId, platform_id: PLATFORM_IDS.steam, mode }).returning('id').executeTakeFirstOrThrow();
-      await t.db.updateTable('platform_accounts').set({ sync_status: 'queued', last_sync_id: row.id }).where('user_id', '=', userId).where('platform_id', '=', PLATFORM_IDS.steam).execute();
-      await queue.add(SYNC_JOB_NAME, { syncId: row.id, userId, platform: 'steam', mode }, { jobId: row.id });
-      return row.id;
+      const accepted = await requestSync({ db: t.db, queues: { steam: queue }, log, enqueueTimeoutMs: 5_000 }, { userId, platform: steam, mode });
+      return accepted.syncId;
     },
     async settled(jobId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
@@ -92,10 +96,9 @@ export async function createSteamSyncHarness(
       }
     },
     async close() {
-      for (const worker of workers) await worker.close(2_000);
+      for (const worker of workers) await worker.close();
       await queue.close();
       producer.disconnect();
-      workerRedis.disconnect();
       if (ownSandbox) await sandbox.close();
       await redis.cleanup();
       await t.drop();

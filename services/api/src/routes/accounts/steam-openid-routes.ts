@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
+import { createUserRepository } from '@ach/accounts';
 import { isPlatformError, SteamOpenIdRejectedError, type SteamOpenIdRejectReason } from '@ach/platform-clients';
 import type { AppDeps } from '../../app-deps.ts';
 import type { SteamOpenIdLinking } from '../../linking/account-linking.ts';
 import { platformErrorToProblem } from '../../linking/platform-error-problem.ts';
 import { createSteamOpenIdStore, steamOpenIdStateSchema, type SteamOpenIdStore } from '../../linking/steam-openid-store.ts';
 import { storeLinkedAccount } from '../../linking/store-linked-account.ts';
-import { ProblemError, problemSchema } from '../../problem.ts';
-import { toAccountView } from './account-view.ts';
+import { asPageResponses, problemResponses, RATE_LIMITED, USER_ROUTE_PROBLEMS } from '../../api-docs/problem-responses.ts';
+import { ProblemError } from '../../problem.ts';
+import { accountSchema, toAccountView } from './account-view.ts';
 import { sendPageProblem, sendPageSuccess } from './browser-result-page.ts';
 
 export const STEAM_OPENID_CALLBACK_PATH = '/accounts/steam/openid/callback';
@@ -52,18 +53,28 @@ export function registerSteamOpenIdStartRoute(
   options: { rateLimit: { max: number; timeWindow: number; groupId: string } },
 ): void {
   const store = createSteamOpenIdStore(deps.redis, deps.config.queuePrefix);
+  const users = createUserRepository(deps.db);
   app.withTypeProvider<ZodTypeProvider>().post('/accounts/steam/openid', {
     config: { rateLimit: options.rateLimit },
     schema: {
+      operationId: 'startSteamSignIn',
       tags: ['accounts'],
       summary: 'Start a Steam sign-in (OpenID 2.0) that proves ownership: open `url` in a browser; Steam returns to the callback, which links the account as verified',
       security: [{ bearerAuth: [] }],
-      response: { 200: z.object({ url: z.url() }), 401: problemSchema, 409: problemSchema, 429: problemSchema, 503: problemSchema },
+      response: {
+        200: z.object({ url: z.url() }),
+        ...problemResponses(USER_ROUTE_PROBLEMS, RATE_LIMITED, {
+          409: ['`profile_missing`: the caller has no public.users row yet; call POST /users/sync first'],
+          503: [
+            '`platform_misconfigured`: Steam sign-in is not configured on this server',
+            '`service_unavailable`: Steam sign-in is unavailable right now; retry after `Retry-After`',
+          ],
+        }),
+      },
     },
   }, async (request) => {
     const { openid, publicBaseUrl } = configured(deps);
-    const profile = await sql`select 1 from users where id = ${request.auth.id}::uuid`.execute(deps.db);
-    if (profile.rows.length === 0) throw new ProblemError(409, 'profile_missing', 'Your user profile does not exist yet; call POST /users/sync first');
+    if (!(await users.profileExists(request.auth.id))) throw new ProblemError(409, 'profile_missing', 'Your user profile does not exist yet; call POST /users/sync first');
     const state = await store.issueState(request.auth.id).catch((error: unknown) => {
       throw unavailable(error);
     });
@@ -98,9 +109,9 @@ export const steamOpenIdCallbackRoutes: FastifyPluginAsync<{ deps: AppDeps }> = 
     await openid.checkAuthentication(assertion);
 
     const account = await openid.profile(assertion.steamId);
-    const row = await storeLinkedAccount(deps, { userId, platform: 'steam', account, verified: true });
+    const row = await storeLinkedAccount(deps, { userId, platform: deps.platforms.bySlug('steam'), account, verified: true });
     app.log.info({ userId, steamId: assertion.steamId }, 'steam ownership verified');
-    return toAccountView(row);
+    return toAccountView(row, deps.platforms);
   }
 
   function toProblem(error: unknown): ProblemError {
@@ -117,12 +128,39 @@ export const steamOpenIdCallbackRoutes: FastifyPluginAsync<{ deps: AppDeps }> = 
 
   app.get(STEAM_OPENID_CALLBACK_PATH, {
     schema: {
+      operationId: 'completeSteamSignIn',
       tags: ['accounts'],
       summary: 'Steam sign-in callback (no bearer token; the one-time `state` binds it): verifies the assertion with Steam and links the account as verified',
       description:
         'Answers a small HTML page for the browser: 200 when linked; 400 `openid_state_invalid` / `openid_assertion_invalid` / `openid_cancelled`, ' +
         '409 `ownership_claimed` (another user verified this Steam account) or `profile_missing`, 422/429/502/503 as for PUT /accounts/steam. ' +
         'A client sending `Accept: application/json` gets the linked account as JSON and errors as application/problem+json.',
+      // No bearer token: the browser comes back from Steam; the one-time `state` is the binding.
+      security: [],
+      response: {
+        200: {
+          description: 'Linked and verified',
+          content: { 'text/html': { schema: z.string().describe('A minimal HTML page saying so') }, 'application/json': { schema: accountSchema } },
+        },
+        ...asPageResponses(problemResponses({
+          400: [
+            '`openid_state_invalid`: the sign-in link is unknown, expired or already used',
+            '`openid_cancelled`: the user cancelled the Steam sign-in',
+            '`openid_assertion_invalid` (with `reason`: `malformed`, `wrong_provider`, `return_to_mismatch`, `stale_nonce`, `nonce_reused`, `not_confirmed`): not a valid Steam sign-in response',
+          ],
+          409: [
+            '`ownership_claimed`: another user has proven they own this Steam account',
+            '`profile_missing`: the user has no public.users row yet',
+          ],
+          422: ['`profile_private`, `account_not_found`: the Steam profile could not be read'],
+          429: ['`platform_rate_limited`: Steam is throttling us; retry after `Retry-After`'],
+          502: ['`platform_unavailable`, `platform_malformed_response`: Steam failed or answered something unexpected'],
+          503: [
+            '`platform_misconfigured`: Steam sign-in is not configured on this server',
+            '`service_unavailable`: Redis or Postgres is unreachable; retry after `Retry-After`',
+          ],
+        })),
+      },
     },
   }, async (request, reply) => {
     try {

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { SyncRequestResult } from '@ach/sync-runs';
 import type { AppDeps } from '../../app-deps.ts';
-import { platformParams } from '../../platform-param.ts';
-import { ProblemError, problemSchema } from '../../problem.ts';
+import { platformParamsFor } from '../../platform-param.ts';
+import { JSON_BODY_PROBLEMS, problemResponses, RATE_LIMITED, USER_ROUTE_PROBLEMS } from '../../api-docs/problem-responses.ts';
+import { ProblemError } from '../../problem.ts';
 import { createIdempotencyStore, requestFingerprint } from '../../sync/idempotency-store.ts';
-import { queueUnavailable, type SyncRequestResult } from '../../sync/request-sync.ts';
+import { queueUnavailable } from '../../sync/sync-accept-problem.ts';
 import { createSyncRequestBatcher } from '../../sync/sync-request-batcher.ts';
 import { syncRunSchema } from '../../sync/sync-run-view.ts';
 
@@ -26,7 +28,7 @@ export interface RequestSyncRouteOptions {
 export function registerRequestSyncRoute(app: FastifyInstance, deps: AppDeps, options: RequestSyncRouteOptions): void {
   const idempotency = createIdempotencyStore(deps.redis, deps.config.queuePrefix);
   // Concurrent accepts share one INSERT and one addBulk per queue (see sync-request-batcher.ts).
-  const batcher = createSyncRequestBatcher({ db: deps.db, queues: deps.queues, log: deps.log, enqueueTimeoutMs: options.enqueueTimeoutMs });
+  const batcher = createSyncRequestBatcher({ db: deps.db, platforms: deps.platforms, queues: deps.queues, log: deps.log, enqueueTimeoutMs: options.enqueueTimeoutMs });
   app.addHook('onClose', async () => {
     await batcher.close();
   });
@@ -36,13 +38,27 @@ export function registerRequestSyncRoute(app: FastifyInstance, deps: AppDeps, op
   app.withTypeProvider<ZodTypeProvider>().post('/sync/:platform', {
     config: { rateLimit: options.rateLimit },
     schema: {
+      operationId: 'requestSync',
       tags: ['sync'],
       summary: 'Request a sync of one platform (deduplicated while one is queued or running)',
       security: [{ bearerAuth: [] }],
-      params: platformParams,
+      params: platformParamsFor(deps.platforms),
       headers: headersSchema,
       body: bodySchema,
-      response: { 202: acceptedSchema, 400: problemSchema, 401: problemSchema, 409: problemSchema, 422: problemSchema, 429: problemSchema, 503: problemSchema },
+      response: {
+        202: acceptedSchema,
+        ...problemResponses(USER_ROUTE_PROBLEMS, JSON_BODY_PROBLEMS, RATE_LIMITED, {
+          409: [
+            '`account_not_linked`: no account of this platform is linked',
+            '`ownership_claimed`: another user has proven they own the linked account',
+          ],
+          422: ['`idempotency_key_reused`: this Idempotency-Key was already used for a different request'],
+          503: [
+            '`queue_unavailable`: the sync queue is unreachable; retry after `Retry-After`',
+            '`sync_contended`: runs are starting and finishing too fast to settle; retry after `Retry-After`',
+          ],
+        }),
+      },
     },
   }, async (request, reply) => {
     const { platform } = request.params;

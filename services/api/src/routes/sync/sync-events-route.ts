@@ -8,11 +8,12 @@ import type { AppDeps } from '../../app-deps.ts';
 import type { OpenStreamSlots } from '../../live-progress/open-stream-slots.ts';
 import { trackStreamResources } from '../../live-progress/stream-resources.ts';
 import type { SyncEventHub } from '../../live-progress/sync-event-hub.ts';
-import { platformParams } from '../../platform-param.ts';
-import { notFound, ProblemError, problemSchema } from '../../problem.ts';
+import { platformParamsFor } from '../../platform-param.ts';
+import { problemResponses, RATE_LIMITED, USER_ROUTE_PROBLEMS } from '../../api-docs/problem-responses.ts';
+import { notFound, ProblemError } from '../../problem.ts';
 import { findLatestRun } from '../../sync/sync-run-reads.ts';
 import { TERMINAL_STATUSES, type SyncRunView } from '../../sync/sync-run-view.ts';
-import { withinDeadline } from '../../within-deadline.ts';
+import { withinDeadline } from '@ach/runtime';
 
 /** What each `data:` line of the stream carries. */
 const sseEventSchema = z.object({
@@ -94,20 +95,21 @@ export function registerSyncEventsRoute(app: FastifyInstance, deps: AppDeps, opt
   app.withTypeProvider<ZodTypeProvider>().get('/sync/:platform/events', {
     config: { rateLimit: options.rateLimit },
     schema: {
+      operationId: 'streamSyncEvents',
       tags: ['sync'],
       summary: 'Server-Sent Events: progress and status of the latest run (event types: status, progress, end, reconnect)',
       description:
         '`end`: the run is over, do not reconnect. `reconnect`: the stream reached its maximum lifetime (or the server is shutting down); open it again after the `retry` delay.',
       security: [{ bearerAuth: [] }],
-      params: platformParams,
+      params: platformParamsFor(deps.platforms),
       produces: ['text/event-stream'],
       response: {
         200: sseEventSchema.describe('each SSE data line'),
-        400: problemSchema,
-        401: problemSchema,
-        404: problemSchema,
-        429: problemSchema.describe('rate_limited, or too_many_streams: the user already has the maximum number of streams open'),
-        503: problemSchema,
+        ...problemResponses(USER_ROUTE_PROBLEMS, RATE_LIMITED, {
+          404: ['`not_found`: no run of this platform yet'],
+          429: ['`too_many_streams`: the user already has the maximum number of streams open; retry after `Retry-After`'],
+          503: ['`queue_unavailable`: live progress is unavailable right now; retry after `Retry-After`'],
+        }),
       },
     },
   }, async (request, reply) => {
@@ -143,7 +145,7 @@ export function registerSyncEventsRoute(app: FastifyInstance, deps: AppDeps, opt
     };
 
     try {
-      const first = await findLatestRun(deps.db, userId, platform);
+      const first = await findLatestRun(deps, userId, platform);
       if (stream.released) return abandon(reply);
       if (!first) throw notFound(`A ${platform} sync run`);
       // Nothing more will happen to a run that ended: no slot, no subscription.
@@ -172,7 +174,7 @@ export function registerSyncEventsRoute(app: FastifyInstance, deps: AppDeps, opt
         throw eventsUnavailable(error);
       });
       if (stream.released) return abandon(reply);
-      const current = await findLatestRun(deps.db, userId, platform);
+      const current = await findLatestRun(deps, userId, platform);
       if (stream.released) return abandon(reply);
       if (!current) throw notFound(`A ${platform} sync run`);
 

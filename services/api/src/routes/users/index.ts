@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
+import { createUserRepository, type UserProfileRow } from '@ach/accounts';
 import { secretsEqual } from '@ach/crypto';
 import type { AppDeps } from '../../app-deps.ts';
 import { createFailedAuthThrottle, lockedOutProblem } from '../../auth/failed-auth-throttle.ts';
-import { ProblemError, problemSchema } from '../../problem.ts';
-import { createUserProfileEnsurer, refreshAuthOwnedFields, type UserProfileRow } from '../../users/ensure-user-profile.ts';
+import { INVALID_REQUEST, JSON_BODY_PROBLEMS, problemResponses, USER_ROUTE_PROBLEMS } from '../../api-docs/problem-responses.ts';
+import { ProblemError } from '../../problem.ts';
 
 const userSchema = z.object({
   id: z.uuid(),
@@ -42,17 +42,21 @@ const webhookBody = z.object({
 /** POST /users/sync (user). */
 export const userRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   app.addHook('onRequest', app.authenticateUser);
-  const ensureUserProfile = createUserProfileEnsurer(deps.db);
+  const users = createUserRepository(deps.db);
 
   app.withTypeProvider<ZodTypeProvider>().post('/users/sync', {
     schema: {
+      operationId: 'ensureUserProfile',
       tags: ['users'],
       summary: 'Make sure the caller\'s public.users row exists (self-healing fallback to the signup trigger)',
       security: [{ bearerAuth: [] }],
-      response: { 200: z.object({ created: z.boolean(), user: userSchema }), 401: problemSchema, 404: problemSchema },
+      response: {
+        200: z.object({ created: z.boolean(), user: userSchema }),
+        ...problemResponses(USER_ROUTE_PROBLEMS, { 404: ['`auth_user_not_found`: no auth user exists for the token\'s subject'] }),
+      },
     },
   }, async (request) => {
-    const outcome = await ensureUserProfile(request.auth.id);
+    const outcome = await users.ensureProfile(request.auth.id);
     if (outcome.kind === 'missing_auth_user') {
       throw new ProblemError(404, 'auth_user_not_found', 'No auth user exists for this token\'s subject');
     }
@@ -76,7 +80,7 @@ function presentedSecret(request: FastifyRequest): string | undefined {
  * address (see createFailedAuthThrottle).
  */
 export const authWebhookRoutes: FastifyPluginAsync<{ deps: AppDeps; secret: string }> = async (app, { deps, secret }) => {
-  const ensureUserProfile = createUserProfileEnsurer(deps.db);
+  const users = createUserRepository(deps.db);
   const throttle = createFailedAuthThrottle({ redis: deps.redis, keyPrefix: deps.config.queuePrefix, scope: 'auth-webhook', log: app.log });
   app.addHook('onRequest', async (request) => {
     const given = presentedSecret(request);
@@ -89,12 +93,20 @@ export const authWebhookRoutes: FastifyPluginAsync<{ deps: AppDeps; secret: stri
 
   app.withTypeProvider<ZodTypeProvider>().post('/webhooks/auth-users', {
     schema: {
+      operationId: 'handleAuthUsersWebhook',
       tags: ['webhooks'],
       summary: 'Supabase Database Webhook for auth.users (secret in x-webhook-secret or Authorization: Bearer)',
+      description: 'Exists only when the server sets AUTH_WEBHOOK_SECRET (else 404).',
+      security: [{ webhookSecret: [] }, { webhookBearer: [] }],
       body: webhookBody,
       response: {
         200: z.object({ action: z.enum(['created', 'exists', 'updated', 'deleted', 'ignored']), userId: z.uuid() }),
-        400: problemSchema, 401: problemSchema, 404: problemSchema, 429: problemSchema,
+        ...problemResponses(INVALID_REQUEST, JSON_BODY_PROBLEMS, {
+          400: ['`validation_failed`: `record` (or `old_record` for DELETE) is missing'],
+          401: ['`invalid_webhook_secret`: missing or wrong secret'],
+          404: ['`auth_user_not_found`: auth.users has no row with this id in this database'],
+          429: ['`rate_limited`: too many wrong secrets from this address; every attempt waits out `Retry-After`'],
+        }),
       },
     },
   }, async (request) => {
@@ -104,18 +116,15 @@ export const authWebhookRoutes: FastifyPluginAsync<{ deps: AppDeps; secret: stri
       throw new ProblemError(400, 'validation_failed', `body.${type === 'DELETE' ? 'old_record' : 'record'}: required for ${type}`);
     }
     if (type === 'DELETE') {
-      const { rows } = await sql<{ id: string }>`
-        delete from public.users u where u.id = ${userId}::uuid
-           and not exists (select 1 from auth.users a where a.id = u.id)
-        returning u.id`.execute(deps.db);
-      return { action: rows.length > 0 ? ('deleted' as const) : ('ignored' as const), userId };
+      const deleted = await users.deleteOrphanedProfile(userId);
+      return { action: deleted ? ('deleted' as const) : ('ignored' as const), userId };
     }
-    const outcome = await ensureUserProfile(userId);
+    const outcome = await users.ensureProfile(userId);
     if (outcome.kind === 'missing_auth_user') {
       throw new ProblemError(404, 'auth_user_not_found', 'auth.users has no row with this id in this database');
     }
     if (type === 'UPDATE') {
-      await refreshAuthOwnedFields(deps.db, userId);
+      await users.refreshAuthOwnedFields(userId);
       return { action: outcome.created ? ('created' as const) : ('updated' as const), userId };
     }
     return { action: outcome.created ? ('created' as const) : ('exists' as const), userId };

@@ -1,29 +1,21 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, PlatformId } from '@ach/db';
-import type { AchievementDefinition, TitleSummary, UserUnlock } from '../adapter/platform-adapter.ts';
-import { dedupeBy } from './dedupe.ts';
+import { dedupeBy } from '../write/dedupe.ts';
+import type { GameWrite, WriteGameBatchInput } from '../write/game-write.ts';
+import { emptyWriteCounts, type TableCounts, type WriteCounts } from '../write/write-counts.ts';
 import { pgArrayLiteral } from './pg-array-literal.ts';
-import { emptyWriteCounts, type TableCounts, type WriteCounts } from './write-counts.ts';
 
-/** One title's fetched state, ready to be written. */
-export interface GameWrite {
-  title: TitleSummary;
-  /** Fresh definitions to store; null when the cached ones are still good (games/achievements untouched). */
-  metadata: { achievements: AchievementDefinition[]; fetchedAt: Date } | null;
-  /** The user's earned achievements in this title (complete for the title). */
-  unlocks: UserUnlock[];
-}
-
-export interface WriteGameBatchInput {
-  userId: string;
-  platformId: PlatformId;
-  games: GameWrite[];
-  /** Delete the user's unlocks in these titles that the platform no longer reports (stats reset). */
-  removeUnreported: boolean;
-}
+/**
+ * Every write of a sync to `games`, `achievements`, `user_progress` and `user_achievements`. Deletes
+ * leave tombstones in `deleted_records` through the tables' statement triggers (migration 0004), so
+ * the app's pulls see them; nothing here writes tombstones itself.
+ */
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** numeric(5,2) in 0–100: a platform's own completion figure, clamped and rounded like the column. */
+const percentage = (value: number | null | undefined) =>
+  value === null || value === undefined || !Number.isFinite(value) ? null : Math.round(Math.min(100, Math.max(0, value)) * 100) / 100;
 const json = (value: Record<string, unknown> | undefined) => JSON.stringify(value ?? {});
 /** numeric(6,3): rounding here keeps the `IS DISTINCT FROM` guard honest for float percentages. */
 const rarity = (value: number | null) => (value === null || !Number.isFinite(value) ? null : Math.round(Math.min(100, Math.max(0, value)) * 1000) / 1000);
@@ -175,8 +167,11 @@ async function upsertUserProgress(trx: Db, input: WriteGameBatchInput, games: Ga
     with r as (
       select * from unnest(${pgArrayLiteral(games.map((g) => g.title.platformGameId))}::text[], ${pgArrayLiteral(games.map((g) => g.title.playtimeMinutes))}::int[],
                            ${pgArrayLiteral(games.map((g) => g.title.lastPlayedAt))}::timestamptz[],
-                           ${pgArrayLiteral(games.map((g) => JSON.stringify({ changeMarker: g.title.changeMarker })))}::jsonb[])
-        as r(platform_game_id, playtime_minutes, last_played_at, platform_specific_data)
+                           ${pgArrayLiteral(games.map((g) => JSON.stringify({ ...g.title.progress?.data, changeMarker: g.title.changeMarker })))}::jsonb[],
+                           ${pgArrayLiteral(games.map((g) => percentage(g.title.progress?.completionPercentage)))}::numeric[],
+                           ${pgArrayLiteral(games.map((g) => g.title.progress?.pointsEarned ?? null))}::int[],
+                           ${pgArrayLiteral(games.map((g) => g.title.progress?.pointsTotal ?? null))}::int[])
+        as r(platform_game_id, playtime_minutes, last_played_at, platform_specific_data, platform_completion, platform_points_earned, platform_points_total)
     ),
     -- Per-title lookups by key prefix only: plans that stay index scans even before the planner has
     -- statistics (a fresh database's first big sync), unlike joins it would happily nest-loop.
@@ -206,9 +201,10 @@ async function upsertUserProgress(trx: Db, input: WriteGameBatchInput, games: Ga
       insert into user_progress as p (user_id, platform_id, platform_game_id, achievements_total, achievements_earned, points_earned,
                                       points_total, completion_percentage, playtime_minutes, last_played_at, platform_specific_data)
       select ${input.userId}::uuid, ${input.platformId}::smallint, c.platform_game_id, c.achievements_total, c.earned,
-             c.points_earned, c.points_total,
+             coalesce(c.platform_points_earned, c.points_earned), coalesce(c.platform_points_total, c.points_total),
+             -- The platform's own figure where it gives one; else earned ÷ total.
              -- least() ignores nulls: a title without achievements must read 0 %, not 100 %.
-             least(100, coalesce(round(100.0 * c.earned / nullif(c.achievements_total, 0), 2), 0)),
+             coalesce(c.platform_completion, least(100, coalesce(round(100.0 * c.earned / nullif(c.achievements_total, 0), 2), 0))),
              c.playtime_minutes, c.last_played_at, c.platform_specific_data
         from cp c
       on conflict (user_id, platform_id, platform_game_id) do update set

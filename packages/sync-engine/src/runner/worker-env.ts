@@ -1,19 +1,16 @@
 import { z } from 'zod';
-import { credentialsKeyEnv, databaseEnv, logEnv, redisEnv, steamEnv } from '@ach/config';
+import { credentialsKeyEnv, databaseEnv, logEnv, redisEnv } from '@ach/config';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-export const steamWorkerEnvSchema = databaseEnv
+/** What every worker process reads besides its platform's piece. */
+export const workerCoreEnv = databaseEnv
   .extend(redisEnv.shape)
   .extend(logEnv.shape)
   .extend(credentialsKeyEnv.shape)
-  .extend(steamEnv.shape)
   .extend({
-    // The worker cannot do anything without a key; the API may run without one, the worker may not.
-    STEAM_API_KEY: z.string({ error: 'is required' }).min(1, 'is required'),
+    /** Jobs this process runs at once. */
     WORKER_CONCURRENCY: positiveInt(4),
-    /** Steam calls per second across ALL worker replicas (shared Redis token bucket). */
-    STEAM_RATE_LIMIT_PER_SECOND: positiveInt(20),
     /** Games fetched at once within one job. */
     SYNC_GAME_CONCURRENCY: positiveInt(4),
     /** Rows (definitions + unlocks) gathered before one write transaction. */
@@ -22,4 +19,4 @@ export const steamWorkerEnvSchema = databaseEnv
     SHUTDOWN_GRACE_MS: positiveInt(20_000),
   });
 
-export type SteamWorkerEnv = z.output<typeof steamWorkerEnvSchema>;
+export type WorkerCoreEnv = z.output<typeof workerCoreEnv>;

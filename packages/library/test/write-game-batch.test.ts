@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@ach/testing';
-import { writeGameBatch, type GameWrite } from '../src/index.ts';
-import { achievement } from './support/in-memory-platform.ts';
-import { changedKeys, parityViolations, rowVersions } from '@ach/testing';
-import { createUser } from './support/seed.ts';
+import { parityBreaches as parityViolations, writeGameBatch, type GameWrite } from '../src/index.ts';
+import { changedKeys, rowVersions } from '@ach/testing';
+import { achievement, createUser } from './support/seed.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -51,6 +50,22 @@ describe('writeGameBatch', () => {
     const counts = await writeGameBatch(t.db, { userId: user, platformId: 3, games, removeUnreported: false });
     expect(counts.achievements.inserted).toBe(30_000);
     expect(counts.user_achievements.inserted).toBe(18_000);
+    expect(await parityViolations(t.db)).toEqual([]);
+  });
+
+  it("stores the platform's own completion, points and progress data, and computes them only where it gives none", async () => {
+    const user = await createUser(t.db);
+    const own = game('own', 4, 1, 'm1');
+    own.title.progress = { completionPercentage: 77, pointsEarned: 120, pointsTotal: 1000, data: { earnedByGrade: { bronze: 1 } } };
+    const computed = game('computed', 4, 1, 'm2');
+    await writeGameBatch(t.db, { userId: user, platformId: 3, games: [own, computed], removeUnreported: false });
+    const rows = await sql<{ id: string; completion: string; points_earned: number | null; points_total: number | null; earned: number; data: Record<string, unknown> }>`
+      select platform_game_id as id, completion_percentage::text as completion, points_earned, points_total, achievements_earned as earned, platform_specific_data as data
+        from user_progress where user_id = ${user} order by platform_game_id`.execute(t.db);
+    expect(rows.rows).toEqual([
+      { id: 'computed', completion: '25.00', points_earned: null, points_total: null, earned: 1, data: { changeMarker: 'm2' } },
+      { id: 'own', completion: '77.00', points_earned: 120, points_total: 1000, earned: 1, data: { changeMarker: 'm1', earnedByGrade: { bronze: 1 } } },
+    ]);
     expect(await parityViolations(t.db)).toEqual([]);
   });
 });

@@ -1,20 +1,21 @@
 import type { SteamClient, SteamOwnedGame } from '@ach/platform-clients';
-import type { AchievementDefinition, PlatformAdapter, TitleSummary } from '@ach/sync-engine';
+import type { AchievementDefinition, PlatformAdapter, PlatformIdentity, TitleSummary } from '@ach/sync-engine';
 
 /**
  * Steam → the engine's shapes. The change marker is last-played time + total playtime: Steam bumps
  * one of them whenever the user plays, and playing is the only way to earn an achievement. (A stats
  * reset moves neither; `mode: full` catches that.)
  */
-export function createSteamAdapter(client: SteamClient): PlatformAdapter {
+export function createSteamAdapter(client: SteamClient, platform: PlatformIdentity): PlatformAdapter {
   const appIdOf = (title: TitleSummary) => Number(title.platformGameId);
 
   return {
-    platform: 'steam',
+    platform,
 
+    // One unsorted answer with every owned game: nothing to stop early on, so the stored markers go unused.
     async listTitles(account) {
       const games = await client.getOwnedGames(account.externalAccountId);
-      return games.map(toTitle);
+      return { titles: games.map(toTitle), complete: true };
     },
 
     async fetchGameMetadata(_account, title) {
