@@ -175,7 +175,7 @@ try {
         const res = await api<Status>('GET', `/sync/${platform}/status`, token);
         return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) ? res.body : undefined;
       },
-      platform === 'steam' ? 120_000 : 3_000,
+      120_000,
     ).catch(async () => (await api<Status>('GET', `/sync/${platform}/status`, token)).body);
     const counts = await db
       .selectFrom('user_progress')
@@ -183,7 +183,7 @@ try {
       .where('platform_id', '=', platformId)
       .select((eb) => [eb.fn.countAll<number>().as('games'), eb.fn.sum<number>('achievements_total').as('achievements'), eb.fn.sum<number>('achievements_earned').as('earned')])
       .executeTakeFirstOrThrow();
-    const note = final.status === 'queued' ? ' (waits for its worker: the PSN/Xbox sync issues are next)' : '';
+    const note = final.status === 'queued' || final.status === 'running' ? ` (still going: see GET /sync/${platform}/status)` : '';
     console.log(
       `${platform.padEnd(5)} ${final.status}${final.errorCode ? ` (${final.errorCode})` : ''}${note}: ${counts.games} games, ${counts.achievements ?? 0} achievements, ${counts.earned ?? 0} earned`,
     );

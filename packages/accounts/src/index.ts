@@ -5,6 +5,7 @@ export {
   OWNERSHIP_CLAIMED,
   ownershipClaimedByOther,
   type AccountRunRef,
+  type CredentialExpiry,
   type LinkedAccountRow,
   type LinkInput,
   type LinkOutcome,

@@ -40,6 +40,8 @@ export interface UsersTable {
   avatar_url: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface PlatformAccountsTable {
@@ -68,6 +70,8 @@ export interface PlatformAccountsTable {
   verified: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface GamesTable {
@@ -81,6 +85,8 @@ export interface GamesTable {
   metadata_fetched_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface AchievementsTable {
@@ -100,6 +106,8 @@ export interface AchievementsTable {
   platform_specific_data: Generated<Json>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface UserProgressTable {
@@ -117,6 +125,10 @@ export interface UserProgressTable {
   platform_specific_data: Generated<Json>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that created the row (migration 0008): a game new to the user since a client pull. */
+  sync_created_xid: Generated<number>;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface UserAchievementsTable {
@@ -127,6 +139,8 @@ export interface UserAchievementsTable {
   earned_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface SyncLogsTable {
@@ -144,6 +158,8 @@ export interface SyncLogsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface TrophyHelpRequestsTable {
@@ -156,6 +172,8 @@ export interface TrophyHelpRequestsTable {
   status: Generated<'open' | 'resolved'>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface FlexRoomDataTable {
@@ -164,6 +182,8 @@ export interface FlexRoomDataTable {
   showcase: Generated<Json>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** The transaction that last wrote the row (migration 0008): what client pulls compare with their watermark. */
+  sync_xid: Generated<number>;
 }
 
 export interface DeletedRecordsTable {
@@ -172,6 +192,15 @@ export interface DeletedRecordsTable {
   table_name: string;
   record_id: string;
   deleted_at: CreatedAt;
+  /** The deleting transaction (migration 0008). */
+  sync_xid: Generated<number>;
+}
+
+/** One row: the largest tombstone stamp ever purged (migration 0008); client watermarks at or below it must reset. */
+export interface TombstonePurgeHorizonTable {
+  singleton: Generated<boolean>;
+  purged_through_xid: Generated<number>;
+  purged_at: Timestamp | null;
 }
 
 export interface UserSyncMonitoringLogTable {
@@ -251,6 +280,7 @@ export interface Database {
   trophy_help_requests: TrophyHelpRequestsTable;
   flex_room_data: FlexRoomDataTable;
   deleted_records: DeletedRecordsTable;
+  tombstone_purge_horizon: TombstonePurgeHorizonTable;
   user_sync_monitoring_log: UserSyncMonitoringLogTable;
   user_sync_failures: UserSyncFailuresTable;
   cleanup_audit_log: CleanupAuditLogTable;

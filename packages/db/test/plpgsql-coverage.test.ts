@@ -22,6 +22,8 @@ const TESTED_FUNCTIONS: Record<string, string> = {
   'public.record_deletion()': 'tombstones.test.ts',
   'public.record_user_sync_failure(p_user_id uuid, p_operation text, p_error_code text, p_error_message text, p_context jsonb)': 'auth-user-sync.test.ts',
   'public.set_updated_at()': 'auth-user-sync.test.ts',
+  // Client sync's change stamps (0008): exercised by the client-sync package's tests.
+  'public.set_updated_at_and_sync_xid()': '../../client-sync/test/concurrent-commit.test.ts',
   'public.username_base(p_email text, p_user_id uuid)': 'auth-user-sync.test.ts',
   'public.username_candidate(p_base text, p_attempt integer)': 'auth-user-sync.test.ts',
   // The monitor's quality checks (0007) are exercised by its own tests.

@@ -1,4 +1,4 @@
-export type { AchievementRecord, GameWrite, PlatformProgress, TitleRecord, UnlockRecord, WriteGameBatchInput } from './write/game-write.ts';
+export type { AchievementRecord, GameWrite, PlatformProgress, RarityRecord, TitleRecord, UnlockRecord, WriteGameBatchInput } from './write/game-write.ts';
 export { dedupeBy } from './write/dedupe.ts';
 export { addWriteCounts, emptyWriteCounts, rowsWritten, type TableCounts, type WriteCounts, type WrittenTable } from './write/write-counts.ts';
 export { removeVanishedTitles, writeGameBatch } from './repository/library-write-repository.ts';

@@ -85,6 +85,7 @@ export {
   createXboxAchievementsClient,
   XBOX_DATA_ENDPOINTS,
   XBOX_TITLE_HISTORY_DECORATIONS,
+  type Xbox360AchievementList,
   type Xbox360TitleAchievements,
   type XboxAchievementsClient,
   type XboxAchievementsClientOptions,

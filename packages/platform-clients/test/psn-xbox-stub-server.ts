@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-/** Recorded bodies copied from /work/shared/platform-fixtures (byte-for-byte; see fixtures/psn-xbox-index.json). */
+/** Recorded real PSN / Xbox Live bodies, byte for byte (see fixtures/psn-xbox-index.json). */
 export const FIXTURES_DIR = join(import.meta.dirname, 'fixtures');
 
 export const fixture = (file: string): string => readFileSync(join(FIXTURES_DIR, file), 'utf8');

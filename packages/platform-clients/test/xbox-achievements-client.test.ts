@@ -96,6 +96,28 @@ describe('Xbox achievements client against the recorded bodies', () => {
     ]);
   });
 
+  it('Xbox 360 with legacyContractVersion 3 (rarity): the same two lists, one at a time, asked with contract 3', async () => {
+    // Xbox Live's contract 3 is contract 1's shape plus `rarity`: the recorded bodies with a rarity added.
+    const withRarity = (file: string) => {
+      const body = JSON.parse(fixture(file)) as { achievements: Record<string, unknown>[] };
+      for (const a of body.achievements) a.rarity = { currentCategory: 'Rare', currentPercentage: 7.5 };
+      return json(JSON.stringify(body), 200, XBOX_JSON);
+    };
+    handler = (request) => {
+      if (request.headers['x-xbl-contract-version'] !== '3') return empty(400);
+      return url(request).pathname.endsWith('/titleachievements') ? withRarity('xbox/title-achievements-v1-x360-all.json') : withRarity('xbox/achievements-v1-x360-earned.json');
+    };
+    const v3 = createXboxAchievementsClient({ achievementsBaseUrl: server.baseUrl, titlehubBaseUrl: server.baseUrl, legacyContractVersion: 3, timeoutMs: 2_000 });
+    const definitions = await v3.getXbox360Definitions(AUTH, HEXIC);
+    const earned = await v3.getXbox360Earned(AUTH, HEXIC);
+    if (!definitions.found || !earned.found) throw new Error('expected both lists');
+    expect([definitions.contract, definitions.achievements.length, earned.achievements.map((a) => a.id)]).toEqual([3, 15, [6]]);
+    expect(definitions.achievements.every((a) => a.rarity?.currentPercentage === 7.5)).toBe(true);
+    expect(server.requests.map((r) => url(r).pathname.split('/').pop())).toEqual(['titleachievements', 'achievements']);
+    handler = () => empty(404);
+    expect([await v3.getXbox360Definitions(AUTH, HEXIC), await v3.getXbox360Earned(AUTH, HEXIC)]).toEqual([{ found: false }, { found: false }]);
+  });
+
   it('history titles: contract 2, titleId a number, lastUnlock kept, all pages', async () => {
     const titles = await client.getHistoryTitles(AUTH);
     expect(titles).toHaveLength(32);

@@ -1,6 +1,8 @@
 export type {
   AchievementDefinition,
+  AchievementRarity,
   AdapterAccount,
+  CredentialExpiry,
   GameMetadata,
   ListTitlesOptions,
   PlatformAdapter,
@@ -16,6 +18,7 @@ export { mapWithConcurrency } from './engine/map-with-concurrency.ts';
 export {
   createSyncEngine,
   SyncAttemptError,
+  SUSPICIOUS_LIST_CODE,
   type RunContext,
   type SyncEngine,
   type SyncEngineOptions,
@@ -23,6 +26,24 @@ export {
   type SyncStats,
 } from './engine/sync-engine.ts';
 export { createRedisTokenBucket, type RateLimiter } from './rate-limit/redis-token-bucket.ts';
+export {
+  createRedisWindowLimiter,
+  DEFAULT_MAX_INLINE_WAIT_MS,
+  type RateWindow,
+  type TakeOutcome,
+  type WindowLimiter,
+  type WindowLimiterOptions,
+} from './rate-limit/redis-window-limiter.ts';
+export { createKeyedRateLimiter, isKeyedRateLimiter, type KeyedRateLimiter, type KeyedRateLimiterOptions } from './rate-limit/keyed-rate-limiter.ts';
+export { RateBudgetSpentError } from './rate-limit/rate-budget-spent-error.ts';
+export {
+  createCredentialSession,
+  credentialSessionsPerJob,
+  type CredentialSession,
+  type CredentialSessionOptions,
+  type RefreshedCredentials,
+} from './credentials/credential-session.ts';
+export { createRedisRunCheckpoints, type RunCheckpoints } from './engine/run-checkpoints.ts';
 export { createSyncWorker, type SyncWorker, type SyncWorkerOptions } from './runner/sync-worker.ts';
 export { runWorkerProcess, type WorkerProcess, type WorkerProcessOverrides } from './runner/run-worker-process.ts';
 export type { AdapterDeps, ClientHooks, WorkerPlatform } from './runner/worker-platform.ts';

@@ -30,8 +30,10 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Deadline for queue.add before POST /sync answers 503 (default 1500 ms). */
   enqueueTimeoutMs?: number;
-  /** Per-user limits per window on POST /sync/*, the linking routes and opening SSE streams (default 30, 10, 30 per minute). */
-  rateLimit?: { syncMax?: number; linkMax?: number; streamMax?: number; timeWindowMs?: number };
+  /** Per-user limits per window on POST /sync/*, the linking routes, opening SSE streams and the WatermelonDB sync routes (default 30, 10, 30, 60 per minute). */
+  rateLimit?: { syncMax?: number; linkMax?: number; streamMax?: number; clientSyncMax?: number; timeWindowMs?: number };
+  /** Largest `POST /sync-push` body (default 1 MiB); larger → 413. */
+  clientSyncPushBodyLimit?: number;
   /** SSE heartbeat interval (default 15 s). */
   sseHeartbeatMs?: number;
   /** SSE streams one user may have open at once, across replicas; beyond it 429 `too_many_streams` (default 5). */
@@ -42,4 +44,6 @@ export interface AppOptions {
   metricsQueueCountsTtlMs?: number;
   /** Serve /docs and /openapi.json (default true). */
   docs?: boolean;
+  /** How long `POST /admin/quality/run` waits for a quality run in progress elsewhere before answering 409 (default 5 s). */
+  qualityRunLockWaitMs?: number;
 }

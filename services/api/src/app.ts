@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps, AppOptions } from './app-deps.ts';
+import { createAdminSessions } from './auth/admin-session.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import { registerApiDocs } from './plugins/api-docs.ts';
 import { authenticationPlugin } from './plugins/authentication.ts';
@@ -14,6 +15,8 @@ import { installTextInputGuard } from './plugins/text-input-guard.ts';
 import { ProblemError } from './problem.ts';
 import { coalescingRedisStore } from './rate-limit/coalescing-redis-store.ts';
 import { accountRoutes, steamOpenIdCallbackRoutes } from './routes/accounts/index.ts';
+import { clientSyncRoutes } from './routes/client-sync/index.ts';
+import { adminBackfillRoutes, adminDashboardRoutes, adminQualityRoutes } from './routes/admin/index.ts';
 import { gameRoutes } from './routes/games/index.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { syncRoutes } from './routes/sync/index.ts';
@@ -71,6 +74,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   });
 
   const timeWindow = options.rateLimit?.timeWindowMs ?? 60_000;
+  const publicUrl = new URL(deps.config.publicBaseUrl ?? 'http://127.0.0.1:3000');
   await app.register(healthRoutes, { deps });
   await app.register(syncRoutes, {
     deps,
@@ -87,8 +91,20 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   if (deps.platforms.has('steam')) await app.register(steamOpenIdCallbackRoutes, { deps });
   await app.register(gameRoutes, { deps });
   await app.register(userRoutes, { deps });
+  await app.register(clientSyncRoutes, {
+    deps,
+    rateLimit: { max: options.rateLimit?.clientSyncMax ?? 60, timeWindow },
+    pushBodyLimit: options.clientSyncPushBodyLimit ?? 1024 * 1024,
+  });
   if (deps.config.authWebhookSecret) await app.register(authWebhookRoutes, { deps, secret: deps.config.authWebhookSecret });
   if (deps.config.bullBoard) await app.register(bullBoardPlugin, { queues: deps.queues, redis: deps.redis, keyPrefix: deps.config.queuePrefix, ...deps.config.bullBoard });
+  // Admin API (an admin's token); with the dashboard (mounted like Bull Board) its session cookie too.
+  const adminSessions = deps.config.bullBoard
+    ? createAdminSessions({ ...deps.config.bullBoard, secure: publicUrl.protocol === 'https:', path: `${publicUrl.pathname.replace(/\/+$/, '')}/admin` })
+    : undefined;
+  await app.register(adminQualityRoutes, { deps, sessions: adminSessions, runLockWaitMs: options.qualityRunLockWaitMs });
+  await app.register(adminBackfillRoutes, { deps, sessions: adminSessions });
+  if (deps.config.bullBoard && adminSessions) await app.register(adminDashboardRoutes, { deps, sessions: adminSessions, credentials: deps.config.bullBoard });
 
   return app;
 }

@@ -5,7 +5,7 @@ import { createLogger } from '@ach/observability';
 import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createRedisConnection, createSyncQueues } from '@ach/queue';
 import { onShutdown } from '@ach/runtime';
-import { apiConfigFrom, apiEnvFor } from './api-env.ts';
+import { apiConfigFrom, apiEnvFor, apiOptionsFrom } from './api-env.ts';
 import { createApp } from './app.ts';
 import { createPlatformLinking } from './linking/platform-linking.ts';
 

@@ -136,6 +136,22 @@ describe('PUT /accounts/:platform against the platform sandbox', () => {
     expect((await h.app.inject({ method: 'DELETE', url: '/accounts/gog', headers: await h.bearer(user) })).statusCode).toBe(400);
   });
 
+  it('GET /accounts shows relinkBy: when the PSN refresh token lapses (about 60 days), null for a link without one (Steam)', async () => {
+    const user = await h.createUser();
+    const before = Date.now();
+    expect((await h.app.inject({ method: 'PUT', url: '/accounts/psn', headers: await h.bearer(user), payload: { npsso: 'sandbox-npsso-vaulttec-co' } })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'PUT', url: '/accounts/steam', headers: await h.bearer(user), payload: { steamId: '76561198000000001' } })).statusCode).toBe(200);
+    const items = (await h.app.inject({ method: 'GET', url: '/accounts', headers: await h.bearer(user) })).json().items as { platform: string; relinkBy: string | null }[];
+    const psn = items.find((a) => a.platform === 'psn')!;
+    // The sandbox's refresh token lives 5,183,999 s, as PSN's does.
+    const lapses = Date.parse(psn.relinkBy!);
+    expect(lapses).toBeGreaterThanOrEqual(before + 5_183_999_000 - 2_000);
+    expect(lapses).toBeLessThanOrEqual(Date.now() + 5_183_999_000 + 2_000);
+    const stored = await sql<{ refresh_expires_at: Date }>`select refresh_expires_at from platform_accounts where user_id = ${user}::uuid and platform_id = 1`.execute(h.db);
+    expect(psn.relinkBy).toBe(stored.rows[0]!.refresh_expires_at.toISOString());
+    expect(items.find((a) => a.platform === 'steam')!.relinkBy).toBeNull();
+  });
+
   it('a linked credential is stored encrypted: not in any text/jsonb column, not in the logs, not in a job', async () => {
     const user = await h.createUser();
     await h.app.inject({ method: 'PUT', url: '/accounts/psn', headers: await h.bearer(user), payload: { npsso: SECRET_PSN_NPSSO } });

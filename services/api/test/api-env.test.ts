@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnv } from '@ach/config';
-import { apiEnv } from '../src/api-env.ts';
+import { apiEnv, apiOptionsFrom } from '../src/api-env.ts';
 
 const server = join(import.meta.dirname, '../src/server.ts');
 const base = () => ({ CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), SUPABASE_JWT_SECRET: 'j'.repeat(32) });
@@ -82,5 +82,54 @@ describe('api environment: SUPABASE_JWKS_URL', () => {
     const run = await runServer({ CREDENTIALS_ENCRYPTION_KEY: base().CREDENTIALS_ENCRYPTION_KEY, SUPABASE_JWKS_URL: 'http://example.com/jwks' });
     expect(run.code).toBe(78);
     expect(run.stderr).toContain('SUPABASE_JWKS_URL');
+  });
+});
+
+describe('api environment: per-user rate limits and stream caps', () => {
+  it('defaults: 30 syncs, 10 links, 60 client syncs, 30 stream opens a minute; 5 streams of 15 min', () => {
+    expect(apiOptionsFrom(parseEnv(apiEnv, base()))).toEqual({
+      rateLimit: { syncMax: 30, linkMax: 10, clientSyncMax: 60, streamMax: 30, timeWindowMs: 60_000 },
+      sseMaxStreamsPerUser: 5,
+      sseMaxStreamLifetimeMs: 900_000,
+    });
+  });
+
+  it('each limit comes from its variable', () => {
+    const env = parseEnv(apiEnv, {
+      ...base(),
+      SYNC_RATE_LIMIT_PER_MINUTE: '3',
+      LINK_RATE_LIMIT_PER_MINUTE: '4',
+      CLIENT_SYNC_RATE_LIMIT_PER_MINUTE: '5',
+      SSE_RATE_LIMIT_PER_MINUTE: '6',
+      SSE_MAX_STREAMS_PER_USER: '7',
+      SSE_MAX_STREAM_LIFETIME_MS: '8000',
+    });
+    expect(apiOptionsFrom(env)).toEqual({
+      rateLimit: { syncMax: 3, linkMax: 4, clientSyncMax: 5, streamMax: 6, timeWindowMs: 60_000 },
+      sseMaxStreamsPerUser: 7,
+      sseMaxStreamLifetimeMs: 8000,
+    });
+  });
+
+  it.each(['SYNC_RATE_LIMIT_PER_MINUTE', 'LINK_RATE_LIMIT_PER_MINUTE', 'CLIENT_SYNC_RATE_LIMIT_PER_MINUTE', 'SSE_RATE_LIMIT_PER_MINUTE'])(
+    '%s of 0, negative or not a number is refused naming the variable',
+    (variable) => {
+      for (const value of ['0', '-1', 'many', '1.5']) {
+        let error: unknown;
+        try {
+          parseEnv(apiEnv, { ...base(), [variable]: value });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).variables).toEqual([variable]);
+      }
+    },
+  );
+
+  it('a bad limit stops the server with exit 78', async () => {
+    const run = await runServer({ ...base(), SYNC_RATE_LIMIT_PER_MINUTE: '0' });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('SYNC_RATE_LIMIT_PER_MINUTE');
   });
 });

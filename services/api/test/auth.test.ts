@@ -96,6 +96,14 @@ const BAD_TOKENS: TokenCase[] = [
     return `${b64({ alg: 'RS256', kid: 'unknown-kid', typ: 'JWT' })}.${payload}.${signature}`;
   } },
   { name: 'anon role', code: 'forbidden_role', status: 403, token: () => hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600, role: 'anon' }) },
+  // Admin tokens are for the admin routes: a user route would act on whoever their `sub` names.
+  { name: 'service_role (an admin token)', code: 'forbidden_role', status: 403, token: () => hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600, role: 'service_role' }) },
+  {
+    name: 'app_metadata.role admin (an admin token)',
+    code: 'forbidden_role',
+    status: 403,
+    token: () => hs256({ sub: userId, aud: 'authenticated', exp: now() + 3600, app_metadata: { role: 'admin' } }),
+  },
   {
     name: 'HS256 signature with a non-canonical last character (same bytes)',
     code: 'invalid_token',

@@ -138,7 +138,13 @@ describe('/openapi.json', () => {
       'GET /me/games': 'listGames',
       'GET /me/games/{platform}/{platformGameId}/achievements': 'listGameAchievements',
       'POST /users/sync': 'ensureUserProfile',
+      'POST /sync-pull': 'pullChanges',
+      'POST /sync-push': 'pushChanges',
       'POST /webhooks/auth-users': 'handleAuthUsersWebhook',
+      'GET /admin/quality': 'getQualityStatus',
+      'POST /admin/quality/run': 'runQualityCheck',
+      'GET /admin/quality/history': 'getQualityHistory',
+      'POST /admin/backfill': 'backfillGhostUsers',
     });
   });
 
@@ -181,6 +187,16 @@ describe('/openapi.json', () => {
     await capture('invalid', json('/me/games', 'get', 400, 'application/problem+json'), { method: 'GET', url: '/me/games?platform=gog', headers: auth }, 400);
     await capture('unauthenticated', json('/accounts', 'get', 401, 'application/problem+json'), { method: 'GET', url: '/accounts' }, 401);
     await capture('notLinked', json('/sync/{platform}', 'post', 409, 'application/problem+json'), { method: 'POST', url: '/sync/xbox', headers: auth }, 409);
+    const admin = { authorization: `Bearer ${await h.token(user, { role: 'service_role' })}` };
+    await capture('qualityRun', json('/admin/quality/run', 'post', 200), { method: 'POST', url: '/admin/quality/run', headers: admin }, 200);
+    await capture('qualityStatus', json('/admin/quality', 'get', 200), { method: 'GET', url: '/admin/quality', headers: admin }, 200);
+    await capture('qualityHistory', json('/admin/quality/history', 'get', 200), { method: 'GET', url: '/admin/quality/history?days=1', headers: admin }, 200);
+    await capture('backfill', json('/admin/backfill', 'post', 200), { method: 'POST', url: '/admin/backfill?dryRun=true', headers: admin }, 200);
+    await capture('pushed', json('/sync-push', 'post', 200), {
+      method: 'POST', url: '/sync-push', headers: auth,
+      payload: { changes: { trophy_help_requests: { created: [{ id: 'req1', platform_id: 3, platform_game_id: '440', status: 'open' }], updated: [], deleted: [] } }, lastPulledAt: null },
+    }, 200);
+    await capture('pulled', json('/sync-pull', 'post', 200), { method: 'POST', url: '/sync-pull', headers: auth, payload: { lastPulledAt: null, schemaVersion: 1, migration: null } }, 200);
     await capture('health', json('/health', 'get', 200), { method: 'GET', url: '/health' }, 200);
     await capture('ready', json('/ready', 'get', 200), { method: 'GET', url: '/ready' }, 200);
     expect(captured.find((c) => c.name === 'games')?.body).toMatchObject({ items: [{ platformGameId: '440' }], nextCursor: expect.any(String) });

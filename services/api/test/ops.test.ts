@@ -75,7 +75,7 @@ describe('ops routes', () => {
   });
 
   it('unknown routes are problem+json 404s', async () => {
-    const res = await h.app.inject({ method: 'GET', url: '/admin/quality' });
+    const res = await h.app.inject({ method: 'GET', url: '/admin/no-such-page' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
   });

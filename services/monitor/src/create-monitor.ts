@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
+import { withinDeadline } from '@ach/runtime';
 import type { AlertChannel } from './alerts/alert-channel.ts';
 import { createAlertNotifier } from './alerts/alert-notifier.ts';
 import type { RetryPolicy } from './alerts/deliver-with-retry.ts';
@@ -9,12 +10,11 @@ import { createEmailChannel } from './alerts/email-channel.ts';
 import { createWebhookChannel } from './alerts/webhook-channel.ts';
 import { startMonitorHttpServer } from './http/monitor-http-server.ts';
 import { createMonitorMetrics, type MonitorMetrics } from './metrics/monitor-metrics.ts';
-import type { MonitorEnv } from './monitor-env.ts';
+import { qualitySettingsFrom, type MonitorEnv } from './monitor-env.ts';
 import type { CheckMode } from './quality/check-result.ts';
 import { databaseNow } from './quality/quality-repository.ts';
 import { runQualityCheck, type QualityRunDeps, type QualityRunOutcome, type QualitySettings } from './quality/run-quality-check.ts';
 import { createPlatformQueues } from './queues/platform-queues.ts';
-import { withinDeadline } from './queues/within-deadline.ts';
 import { startMonitorScheduler, type MonitorSchedule, type MonitorScheduler } from './schedule/monitor-scheduler.ts';
 
 export interface MonitorConfig {
@@ -38,7 +38,7 @@ export function monitorConfigFromEnv(env: MonitorEnv): MonitorConfig {
     databaseUrl: env.DATABASE_URL,
     queuePrefix: env.QUEUE_PREFIX,
     schedule: { cron: env.MONITOR_CRON, tz: env.MONITOR_TZ, incrementalEveryMs: env.MONITOR_INCREMENTAL_EVERY_MS },
-    quality: { autoBackfill: env.MONITOR_AUTO_BACKFILL, stuckSyncAfterMs: env.MONITOR_STUCK_SYNC_AFTER_MS, queueMaxWaitMs: env.MONITOR_QUEUE_MAX_WAIT_MS },
+    quality: qualitySettingsFrom(env),
     fullCheckLockWaitMs: 10 * 60_000,
     http: { host: env.MONITOR_METRICS_HOST, port: env.MONITOR_METRICS_PORT, ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}) },
     alerts: {

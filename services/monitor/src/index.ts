@@ -33,4 +33,4 @@ export { createPlatformQueues, type PlatformQueues } from './queues/platform-que
 export { MONITOR_QUEUE_NAME } from '@ach/queue';
 export { QUALITY_JOB_NAME, qualityJobSchema, type QualityJob, type QualityJobResult } from './schedule/monitor-scheduler.ts';
 export { monitorConfigFromEnv, startMonitor, type MonitorConfig, type RunningMonitor } from './create-monitor.ts';
-export { monitorEnv, type MonitorEnv } from './monitor-env.ts';
+export { monitorEnv, qualitySettingsEnv, qualitySettingsFrom, type MonitorEnv } from './monitor-env.ts';

@@ -28,19 +28,34 @@ const isCronPattern = (pattern: string) => {
 
 const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+$/;
 
+/**
+ * What a quality run does besides measuring (repair ghosts, sweep stuck syncs, judge queue waits):
+ * shared with the API, whose `POST /admin/quality/run` must run the check exactly as the monitor does.
+ */
+export const qualitySettingsEnv = z.object({
+  MONITOR_AUTO_BACKFILL: unsetWhenEmpty(
+    z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).default('true').transform((v) => ['true', '1', 'yes'].includes(v)),
+  ),
+  MONITOR_STUCK_SYNC_AFTER_MS: milliseconds(1_800_000, 1_000),
+  MONITOR_QUEUE_MAX_WAIT_MS: milliseconds(900_000, 1_000),
+});
+
+/** The settings a run takes (`QualitySettings`), from the parsed variables. */
+export const qualitySettingsFrom = (env: z.output<typeof qualitySettingsEnv>) => ({
+  autoBackfill: env.MONITOR_AUTO_BACKFILL,
+  stuckSyncAfterMs: env.MONITOR_STUCK_SYNC_AFTER_MS,
+  queueMaxWaitMs: env.MONITOR_QUEUE_MAX_WAIT_MS,
+});
+
 export const monitorEnv = databaseEnv
   .extend(redisEnv.shape)
   .extend(logEnv.shape)
   .extend(metricsEnv.shape)
+  .extend(qualitySettingsEnv.shape)
   .extend({
     MONITOR_CRON: unsetWhenEmpty(z.string().trim().default('0 2 * * *').refine(isCronPattern, { message: 'must be a cron pattern (5 fields, or 6 with seconds)' })),
     MONITOR_TZ: unsetWhenEmpty(z.string().trim().default('UTC').refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' })),
     MONITOR_INCREMENTAL_EVERY_MS: milliseconds(300_000, 100),
-    MONITOR_AUTO_BACKFILL: unsetWhenEmpty(
-      z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).default('true').transform((v) => ['true', '1', 'yes'].includes(v)),
-    ),
-    MONITOR_STUCK_SYNC_AFTER_MS: milliseconds(1_800_000, 1_000),
-    MONITOR_QUEUE_MAX_WAIT_MS: milliseconds(900_000, 1_000),
     MONITOR_METRICS_PORT: unsetWhenEmpty(z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(9464)),
     MONITOR_METRICS_HOST: unsetWhenEmpty(z.string().min(1).default('127.0.0.1')),
     ALERT_WEBHOOK_URL: unsetWhenEmpty(trustedFetchUrl().optional()),

@@ -4,9 +4,9 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection, SYNC_JOB_NAME, subscribeSyncEvents, type SyncEvent } from '@ach/queue';
+import { createSyncRunRepository } from '@ach/sync-runs';
 import { createTestDatabase, createTestRedis, startOwnRedis, type TestDatabase, type TestRedis } from '@ach/testing';
 import { createPlatformQueues, type PlatformQueues } from '../src/queues/platform-queues.ts';
-import { createStuckSyncRepository } from '../src/syncs/stuck-sync-repository.ts';
 import { STUCK_RUN_FAILURE, sweepStuckSyncs } from '../src/syncs/stuck-sync-sweep.ts';
 import { backdateSyncRun, insertSyncRun, linkAccount, signUp } from './support/quality-fixtures.ts';
 
@@ -39,7 +39,7 @@ afterEach(async () => {
 
 const steamQueue = async () => (await queues.list()).find((q) => q.platform === 'steam')!.queue;
 const sweep = (over: Partial<Parameters<typeof sweepStuckSyncs>[0]> = {}) =>
-  sweepStuckSyncs({ repository: createStuckSyncRepository(t.db), queues, log, events: { redis, prefix: r.prefix }, ...over }, { stuckAfterMs: STUCK_AFTER_MS });
+  sweepStuckSyncs({ repository: createSyncRunRepository({ db: t.db, redis, queuePrefix: r.prefix, log }), queues, log, ...over }, { stuckAfterMs: STUCK_AFTER_MS });
 const runRow = async (id: string) =>
   (await sql<{ status: string; error_code: string | null; error_message: string | null; finished: boolean; stats: Record<string, unknown> }>`
     select status, error_code, error_message, finished_at is not null as finished, stats from sync_logs where id = ${id}`.execute(t.db)).rows[0]!;
@@ -139,7 +139,7 @@ describe('stuck-sync sweep', () => {
       await own.stop();
       const { syncId } = await stuckRun('running');
       const outcome = await sweepStuckSyncs(
-        { repository: createStuckSyncRepository(t.db), queues: deadQueues, log },
+        { repository: createSyncRunRepository({ db: t.db }), queues: deadQueues, log },
         { stuckAfterMs: STUCK_AFTER_MS, deadlineMs: 500 },
       );
       expect(outcome.check).toMatchObject({ status: 'warn', details: { requeued: [], failed: [], errors: { [syncId]: expect.stringContaining('did not answer') } } });

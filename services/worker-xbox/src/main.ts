@@ -1,9 +1,6 @@
+// Must stay the first import: it sets V8 heap flags before the rest of the process allocates.
+import '@ach/sync-engine/heap-profile';
 import { xbox } from '@ach/platform-registry';
 import { runWorkerProcess } from '@ach/sync-engine';
 
-/**
- * Until the Xbox sync issue gives the xbox module an adapter, this worker only proves its wiring: it
- * connects, reports ready and exits cleanly on SIGTERM. It consumes no jobs, so xbox syncs wait in
- * `sync-xbox` (visible in Bull Board) instead of failing.
- */
 await runWorkerProcess(xbox);

@@ -1,10 +1,10 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, PlatformAccountsTable, PlatformId } from '@ach/db';
 
-/** What the app may see of a link: ids, names, sync state — never a credential column. */
+/** What the app may see of a link: ids, names, sync state, when the link lapses — never a credential column. */
 export const LINKED_ACCOUNT_COLUMNS = [
   'platform_id', 'external_account_id', 'verified', 'display_name', 'avatar_url', 'sync_status', 'sync_progress',
-  'last_synced_at', 'last_error_code', 'needs_attention', 'created_at', 'updated_at',
+  'last_synced_at', 'last_error_code', 'needs_attention', 'refresh_expires_at', 'created_at', 'updated_at',
 ] as const satisfies readonly (keyof PlatformAccountsTable)[];
 export type LinkedAccountRow = Pick<Selectable<PlatformAccountsTable>, (typeof LINKED_ACCOUNT_COLUMNS)[number]>;
 const linkedAccountColumns = sql.join(LINKED_ACCOUNT_COLUMNS.map((c) => sql.ref(c)));
@@ -19,6 +19,12 @@ export type SyncAccountRow = Pick<Selectable<PlatformAccountsTable>, 'external_a
 export interface SealedCredentials {
   ciphertext: string;
   keyId: string;
+}
+
+/** When refreshed tokens stop working; `undefined` leaves the stored instant, `null` clears it. */
+export interface CredentialExpiry {
+  tokenExpiresAt?: Date | string | null;
+  refreshExpiresAt?: Date | string | null;
 }
 
 export interface LinkInput {
@@ -89,8 +95,11 @@ export interface PlatformAccountRepository {
   /** Deletes the link and its stored credentials; false when there was none. */
   remove(userId: string, platformId: PlatformId): Promise<boolean>;
   loadForSync(userId: string, platformId: PlatformId): Promise<SyncAccountRow | undefined>;
-  /** Tokens a platform refreshed during a sync. */
-  saveCredentials(userId: string, platformId: PlatformId, sealed: SealedCredentials): Promise<void>;
+  /**
+   * Tokens a platform refreshed during a sync, with their expiry instants (`token_expires_at`,
+   * `refresh_expires_at`); an instant left out (undefined) keeps its stored value.
+   */
+  saveCredentials(userId: string, platformId: PlatformId, sealed: SealedCredentials, expiry?: CredentialExpiry): Promise<void>;
   /** A worker started the run: the row points at it (no write when it already does). */
   mirrorRunStarted(run: AccountRunRef): Promise<void>;
   mirrorRunSucceeded(run: AccountRunRef): Promise<void>;
@@ -174,10 +183,15 @@ export function createPlatformAccountRepository(db: Kysely<Database>): PlatformA
         .executeTakeFirst();
     },
 
-    async saveCredentials(userId, platformId, sealed) {
+    async saveCredentials(userId, platformId, sealed, expiry = {}) {
       await db
         .updateTable('platform_accounts')
-        .set({ credentials_ciphertext: sealed.ciphertext, credentials_key_id: sealed.keyId })
+        .set({
+          credentials_ciphertext: sealed.ciphertext,
+          credentials_key_id: sealed.keyId,
+          ...(expiry.tokenExpiresAt === undefined ? {} : { token_expires_at: at(expiry.tokenExpiresAt) }),
+          ...(expiry.refreshExpiresAt === undefined ? {} : { refresh_expires_at: at(expiry.refreshExpiresAt) }),
+        })
         .where('user_id', '=', userId)
         .where('platform_id', '=', platformId)
         .execute();

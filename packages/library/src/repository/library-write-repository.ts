@@ -35,6 +35,7 @@ export async function writeGameBatch(db: Kysely<Database>, input: WriteGameBatch
   await db.transaction().execute(async (trx) => {
     counts.games = await upsertGames(trx, input.platformId, games);
     counts.achievements = await upsertAchievements(trx, input.platformId, games);
+    counts.achievements.updated += await updateCachedRarity(trx, input.platformId, games);
     const upserted = await upsertUserAchievements(trx, input, unlocks);
     counts.user_achievements = upserted.counts;
     counts.unlocksSkipped = upserted.skipped;
@@ -58,16 +59,21 @@ async function upsertGames(trx: Db, platformId: PlatformId, games: GameWrite[]):
       select ${platformId}::smallint, r.platform_game_id, r.name, r.icon_url, coalesce(r.achievements_total, 0), r.platform_specific_data, r.metadata_fetched_at
         from unnest(${pgArrayLiteral(games.map((g) => g.title.platformGameId))}::text[], ${pgArrayLiteral(games.map((g) => g.title.name))}::text[],
                     ${pgArrayLiteral(games.map((g) => g.title.iconUrl))}::text[], ${pgArrayLiteral(games.map((g) => g.metadata?.achievements.length ?? null))}::int[],
-                    ${pgArrayLiteral(games.map((g) => json(g.title.gameData)))}::jsonb[], ${pgArrayLiteral(games.map((g) => g.metadata?.fetchedAt ?? null))}::timestamptz[])
+                    ${pgArrayLiteral(games.map((g) => json({ ...g.title.gameData, ...g.metadata?.gameData })))}::jsonb[], ${pgArrayLiteral(games.map((g) => g.metadata?.fetchedAt ?? null))}::timestamptz[])
           as r(platform_game_id, name, icon_url, achievements_total, platform_specific_data, metadata_fetched_at)
+      -- Fresh definitions replace the game's data; otherwise the title's facts are laid over what the
+      -- last definitions left there (e.g. PSN's group names), which stays.
       on conflict (platform_id, platform_game_id) do update set
         name = excluded.name,
         icon_url = excluded.icon_url,
-        platform_specific_data = excluded.platform_specific_data,
+        platform_specific_data = case when excluded.metadata_fetched_at is null then g.platform_specific_data || excluded.platform_specific_data
+                                      else excluded.platform_specific_data end,
         achievements_total = case when excluded.metadata_fetched_at is null then g.achievements_total else excluded.achievements_total end,
         metadata_fetched_at = coalesce(excluded.metadata_fetched_at, g.metadata_fetched_at)
       where (g.name, g.icon_url, g.platform_specific_data, g.achievements_total, g.metadata_fetched_at) is distinct from
-            (excluded.name, excluded.icon_url, excluded.platform_specific_data,
+            (excluded.name, excluded.icon_url,
+             case when excluded.metadata_fetched_at is null then g.platform_specific_data || excluded.platform_specific_data
+                  else excluded.platform_specific_data end,
              case when excluded.metadata_fetched_at is null then g.achievements_total else excluded.achievements_total end,
              coalesce(excluded.metadata_fetched_at, g.metadata_fetched_at))
       returning (xmax = 0) as inserted
@@ -109,6 +115,26 @@ async function upsertAchievements(trx: Db, platformId: PlatformId, games: GameWr
     select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up
   `.execute(trx);
   return toCounts(result.rows[0]);
+}
+
+/**
+ * Rarity reported with the user's unlocks for titles whose definitions came from the cache: only the
+ * rows whose figure moved are touched. Titles with fresh definitions carry it in those already.
+ */
+async function updateCachedRarity(trx: Db, platformId: PlatformId, games: GameWrite[]): Promise<number> {
+  const rows = dedupeBy(
+    games.flatMap((g) => (g.metadata ? [] : (g.rarity ?? []).map((r) => ({ gameId: g.title.platformGameId, id: r.platformAchievementId, rarity: rarity(r.rarityPercentage) })))),
+    (r) => `${r.gameId}\u0000${r.id}`,
+  );
+  if (rows.length === 0) return 0;
+  const result = await sql`
+    update achievements a set rarity_percentage = r.rarity_percentage
+      from unnest(${pgArrayLiteral(rows.map((r) => r.gameId))}::text[], ${pgArrayLiteral(rows.map((r) => r.id))}::text[],
+                  ${pgArrayLiteral(rows.map((r) => r.rarity))}::numeric[]) as r(platform_game_id, platform_achievement_id, rarity_percentage)
+     where a.platform_id = ${platformId} and a.platform_game_id = r.platform_game_id and a.platform_achievement_id = r.platform_achievement_id
+       and a.rarity_percentage is distinct from r.rarity_percentage
+  `.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 type UnlockRow = { gameId: string; id: string; earnedAt: Date | null };

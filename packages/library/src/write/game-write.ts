@@ -55,10 +55,24 @@ export interface UnlockRecord {
 /** One title's fetched state, ready to be written. */
 export interface GameWrite {
   title: TitleRecord;
-  /** Fresh definitions to store; null when the cached ones are still good (games/achievements untouched). */
-  metadata: { achievements: AchievementRecord[]; fetchedAt: Date } | null;
+  /**
+   * Fresh definitions to store; null when the cached ones are still good (achievements untouched).
+   * `gameData`: game-level facts that come with the definitions (e.g. PSN's trophy group names), kept
+   * in `games.platform_specific_data` beside the title's own `gameData` until the next definitions.
+   */
+  metadata: { achievements: AchievementRecord[]; fetchedAt: Date; gameData?: Record<string, unknown> } | null;
   /** The user's earned achievements in this title (complete for the title). */
   unlocks: UnlockRecord[];
+  /**
+   * Rarity seen with the user's unlocks (PSN gives `trophyEarnedRate` only there), for definitions
+   * served from the cache: written to `achievements.rarity_percentage` where it moved.
+   */
+  rarity?: RarityRecord[];
+}
+
+export interface RarityRecord {
+  platformAchievementId: string;
+  rarityPercentage: number | null;
 }
 
 export interface WriteGameBatchInput {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Wire formats of the Steam Web API, checked against every recorded body in
- * /work/shared/platform-fixtures/steam. Unknown fields are dropped, not rejected: Steam adds fields
+ * test/fixtures/steam (real responses, copied byte for byte). Unknown fields are dropped, not rejected: Steam adds fields
  * (2026 GetOwnedGames has playtime_deck_forever, content_descriptorids, ...) without versioning.
  */
 

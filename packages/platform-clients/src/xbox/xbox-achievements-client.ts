@@ -43,9 +43,14 @@ export interface XboxAchievementsClientOptions extends Omit<PlatformHttpOptions,
   titleHistoryMaxItems?: number;
   /**
    * Contract version for Xbox One/Series achievements: 2 (default; the recorded shape) or 4 (the same
-   * plus `rarity`). Xbox 360 titles always use contract 1.
+   * plus `rarity`). Xbox 360 titles use `legacyContractVersion`.
    */
   modernContractVersion?: 2 | 4;
+  /**
+   * Contract version for Xbox 360 titles: 1 (default; the recorded shape) or 3 (the same plus `rarity`),
+   * on both `/titleachievements` and `/achievements`.
+   */
+  legacyContractVersion?: 1 | 3;
   acceptLanguage?: string;
   /**
    * Awaited before every call with the user it is for: Xbox Live counts calls per user and title
@@ -62,12 +67,15 @@ export type XboxTitleAchievements =
   | { found: false };
 
 /**
- * Xbox 360 achievements (contract 1) come in two lists: every definition (`/titleachievements`, which says
+ * Xbox 360 achievements (contract 1, or 3 = 1 + rarity) come in two lists: every definition (`/titleachievements`, which says
  * `unlocked: false` on every row) and the earned ones (`/achievements`). Earned state comes from the latter.
  */
 export type Xbox360TitleAchievements =
-  | { found: true; contract: 1; definitions: XboxAchievementV1[]; earned: XboxAchievementV1[] }
+  | { found: true; contract: 1 | 3; definitions: XboxAchievementV1[]; earned: XboxAchievementV1[] }
   | { found: false };
+
+/** One of the two Xbox 360 lists (definitions or earned), for callers that need them at different times. */
+export type Xbox360AchievementList = { found: true; contract: 1 | 3; achievements: XboxAchievementV1[] } | { found: false };
 
 export interface XboxAchievementsClient {
   /** The user's title history with achievement progress and last-played time (one titlehub call). */
@@ -76,8 +84,12 @@ export interface XboxAchievementsClient {
   getHistoryTitles(auth: XboxServiceAuth): Promise<XboxHistoryTitleV2[]>;
   /** Every achievement of an Xbox One/Series title with the user's progress (every page). */
   getAchievements(auth: XboxServiceAuth, titleId: string): Promise<XboxTitleAchievements>;
-  /** An Xbox 360 title's definitions and the user's earned achievements (contract 1). */
+  /** An Xbox 360 title's definitions and the user's earned achievements (contract 1, or 3 with rarity). */
   getXbox360Achievements(auth: XboxServiceAuth, titleId: string): Promise<Xbox360TitleAchievements>;
+  /** An Xbox 360 title's definitions alone (`/titleachievements`, every page; `unlocked` is false on every row). */
+  getXbox360Definitions(auth: XboxServiceAuth, titleId: string): Promise<Xbox360AchievementList>;
+  /** The user's earned achievements in an Xbox 360 title alone (`/achievements`, contract 1/3, every page). */
+  getXbox360Earned(auth: XboxServiceAuth, titleId: string): Promise<Xbox360AchievementList>;
 }
 
 const DECIMAL_ID = /^\d{1,20}$/;
@@ -96,6 +108,7 @@ export function createXboxAchievementsClient(options: XboxAchievementsClientOpti
     pageSize = 1000,
     titleHistoryMaxItems = 10_000,
     modernContractVersion = 2,
+    legacyContractVersion = 1,
     acceptLanguage = 'en-US',
     beforeUserCall,
     maxPages = 200,
@@ -191,23 +204,45 @@ export function createXboxAchievementsClient(options: XboxAchievementsClientOpti
     },
 
     async getXbox360Achievements(auth, titleId) {
-      try {
-        const definitions = await allPages(
-          auth,
-          XBOX_DATA_ENDPOINTS.titleAchievements,
-          achievementsUrl(auth, 'titleachievements', titleId),
-          '1',
-          xboxAchievementsV1PageSchema,
-          (page) => page.achievements,
-        );
-        const earned = await allPages(auth, XBOX_DATA_ENDPOINTS.achievements, achievementsUrl(auth, 'achievements', titleId), '1', xboxAchievementsV1PageSchema, (page) =>
-          page.achievements.filter((a) => a.unlocked || a.unlockedOnline === true),
-        );
-        return { found: true, contract: 1, definitions, earned };
-      } catch (error) {
-        if (isNotFound(error)) return { found: false };
-        throw error;
-      }
+      const definitions = await legacyDefinitions(auth, titleId);
+      if (!definitions) return { found: false };
+      const earned = await legacyEarned(auth, titleId);
+      if (!earned) return { found: false };
+      return { found: true, contract: legacyContractVersion, definitions, earned };
+    },
+
+    async getXbox360Definitions(auth, titleId) {
+      const achievements = await legacyDefinitions(auth, titleId);
+      return achievements ? { found: true, contract: legacyContractVersion, achievements } : { found: false };
+    },
+
+    async getXbox360Earned(auth, titleId) {
+      const achievements = await legacyEarned(auth, titleId);
+      return achievements ? { found: true, contract: legacyContractVersion, achievements } : { found: false };
     },
   };
+
+  /** undefined: the title answered 404. */
+  async function notFoundAsUndefined<T>(load: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await load();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  function legacyDefinitions(auth: XboxServiceAuth, titleId: string) {
+    return notFoundAsUndefined(() =>
+      allPages(auth, XBOX_DATA_ENDPOINTS.titleAchievements, achievementsUrl(auth, 'titleachievements', titleId), String(legacyContractVersion), xboxAchievementsV1PageSchema, (page) => page.achievements),
+    );
+  }
+
+  function legacyEarned(auth: XboxServiceAuth, titleId: string) {
+    return notFoundAsUndefined(() =>
+      allPages(auth, XBOX_DATA_ENDPOINTS.achievements, achievementsUrl(auth, 'achievements', titleId), String(legacyContractVersion), xboxAchievementsV1PageSchema, (page) =>
+        page.achievements.filter((a) => a.unlocked || a.unlockedOnline === true),
+      ),
+    );
+  }
 }

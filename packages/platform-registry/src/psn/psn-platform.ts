@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { createPsnAuthClient, createPsnTrophyClient, linkPsnAccount, type PsnAuthClient, type PsnTrophyClient } from '@ach/platform-clients';
 import { syncQueueName } from '@ach/queue';
+import { createKeyedRateLimiter, createRedisWindowLimiter, isKeyedRateLimiter } from '@ach/sync-engine';
 import { LINK_TIMEOUT_MS } from '../link-timeout.ts';
 import type { ClientHooks, PlatformLinking, PlatformModule } from '../platform-module.ts';
-import { psnEnv, type PsnEnv } from './psn-env.ts';
+import { createPsnAdapter } from './psn-adapter.ts';
+import { psnEnv, psnWorkerEnv, type PsnEnv, type PsnWorkerEnv } from './psn-env.ts';
 
 export interface PsnClient {
   auth: PsnAuthClient;
@@ -12,7 +14,8 @@ export interface PsnClient {
 
 function createPsnClient(env: PsnEnv, hooks: ClientHooks): PsnClient {
   return {
-    auth: createPsnAuthClient({ authBaseUrl: env.PSN_AUTH_BASE_URL, apiBaseUrl: env.PSN_API_BASE_URL, http: hooks }),
+    // Token calls go to the sign-in host, which PSN's per-account API budget does not count: not paced.
+    auth: createPsnAuthClient({ authBaseUrl: env.PSN_AUTH_BASE_URL, apiBaseUrl: env.PSN_API_BASE_URL, http: { onCall: hooks.onCall, timeoutMs: hooks.timeoutMs } }),
     trophies: createPsnTrophyClient({ apiBaseUrl: env.PSN_API_BASE_URL, ...hooks }),
   };
 }
@@ -27,13 +30,23 @@ const psnLinking: PlatformLinking<PsnEnv, z.output<typeof psnLinkBody>> = {
   link: (body, { env }) => linkPsnAccount({ npsso: body.npsso }, { psnAuth: createPsnClient(env, { timeoutMs: LINK_TIMEOUT_MS }).auth }),
 };
 
-/** PlayStation Network. No adapter yet (the PSN sync issue adds it): its jobs wait in `sync-psn`. */
-export const psn: PlatformModule<PsnEnv, PsnClient> = {
+/**
+ * PlayStation Network: trophies of both console generations (`trophy` PS3/PS4/Vita sets, `trophy2` PS5),
+ * read with the user's own tokens (refreshed per job), paced per PSN account across every replica.
+ */
+export const psn: PlatformModule<PsnEnv, PsnClient, PsnWorkerEnv> = {
   id: 1,
   slug: 'psn',
   displayName: 'PlayStation Network',
   queueName: syncQueueName('psn'),
   env: psnEnv,
+  workerEnv: psnWorkerEnv,
   createClient: createPsnClient,
+  createAdapter: ({ client, platform, limiter, log }) => createPsnAdapter({ client, platform, limiter: isKeyedRateLimiter(limiter) ? limiter : undefined, log }),
+  // PSN counts calls per account (≈ 300 per 15 min): one sliding window per account, all replicas together.
+  workerLimiter: ({ env, redis, prefix }) =>
+    createKeyedRateLimiter(
+      createRedisWindowLimiter({ redis, prefix: `${prefix}:rate-limit:psn`, windows: [{ max: env.PSN_RATE_LIMIT_MAX, windowMs: env.PSN_RATE_LIMIT_WINDOW_MS }] }),
+    ),
   linking: psnLinking,
 };

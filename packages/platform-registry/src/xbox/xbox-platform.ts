@@ -1,43 +1,20 @@
 import { z } from 'zod';
-import {
-  createXboxAchievementsClient,
-  createXboxAuthClient,
-  linkXboxAccount,
-  type XboxAchievementsClient,
-  type XboxAuthClient,
-} from '@ach/platform-clients';
+import { linkXboxAccount } from '@ach/platform-clients';
 import { syncQueueName } from '@ach/queue';
+import { createKeyedRateLimiter, createRedisWindowLimiter } from '@ach/sync-engine';
 import { LINK_TIMEOUT_MS } from '../link-timeout.ts';
-import { notConfigured } from '../not-configured.ts';
-import type { ClientHooks, PlatformLinking, PlatformModule } from '../platform-module.ts';
-import { xboxEnv, type XboxEnv } from './xbox-env.ts';
+import type { PlatformLinking, PlatformModule } from '../platform-module.ts';
+import { createXboxAdapter } from './xbox-adapter.ts';
+import { createXboxClient, type XboxClient } from './xbox-client-factory.ts';
+import { xboxEnv, xboxWorkerEnv, type XboxEnv, type XboxWorkerEnv } from './xbox-env.ts';
 
-export interface XboxClient {
-  /** Throws kind `config` when XBOX_CLIENT_ID is unset: nothing can refresh a user's token then. */
-  auth(): XboxAuthClient;
-  achievements: XboxAchievementsClient;
-}
+export type { XboxClient } from './xbox-client-factory.ts';
 
-function createXboxClient(env: XboxEnv, hooks: ClientHooks): XboxClient {
-  const { XBOX_CLIENT_ID: clientId } = env;
-  const auth = clientId
-    ? createXboxAuthClient({
-        clientId,
-        msaBaseUrl: env.XBOX_MSA_BASE_URL,
-        userAuthBaseUrl: env.XBOX_USER_AUTH_BASE_URL,
-        xstsBaseUrl: env.XBOX_XSTS_BASE_URL,
-        profileBaseUrl: env.XBOX_PROFILE_BASE_URL,
-        http: hooks,
-      })
-    : undefined;
-  return {
-    auth: () => {
-      if (!auth) throw notConfigured('xbox', 'XBOX_CLIENT_ID');
-      return auth;
-    },
-    achievements: createXboxAchievementsClient({ achievementsBaseUrl: env.XBOX_ACHIEVEMENTS_BASE_URL, titlehubBaseUrl: env.XBOX_TITLEHUB_BASE_URL, ...hooks }),
-  };
-}
+/**
+ * Added to each window: Xbox counts a call when it arrives, a varying network (and event-loop) delay
+ * after our grant, so calls granted just over a window apart could still land inside one of its windows.
+ */
+export const XBOX_RATE_WINDOW_MARGIN_MS = 500;
 
 const xboxLinkBody = z.strictObject({ refreshToken: z.string().trim().min(10).max(8192) });
 
@@ -50,13 +27,30 @@ const xboxLinking: PlatformLinking<XboxEnv, z.output<typeof xboxLinkBody>> = {
     linkXboxAccount({ refreshToken: body.refreshToken }, { xboxAuth: createXboxClient(env, { timeoutMs: LINK_TIMEOUT_MS }).auth() }),
 };
 
-/** Xbox Live. No adapter yet (the Xbox sync issue adds it): its jobs wait in `sync-xbox`. */
-export const xbox: PlatformModule<XboxEnv, XboxClient> = {
+/**
+ * Xbox Live: Xbox One/Series and Xbox 360 achievements of the signed-in user (adapter:
+ * `xbox-adapter.ts`; tokens: `xbox-session.ts`; mapping: `xbox-mapping.ts`).
+ */
+export const xbox: PlatformModule<XboxEnv, XboxClient, XboxWorkerEnv> = {
   id: 2,
   slug: 'xbox',
   displayName: 'Xbox Live',
   queueName: syncQueueName('xbox'),
   env: xboxEnv,
+  workerEnv: xboxWorkerEnv,
   createClient: createXboxClient,
+  createAdapter: ({ platform, client, limiter }) => createXboxAdapter({ platform, client, limiter }),
+  // Per user and service, both of Xbox Live's windows at once, shared by every replica.
+  workerLimiter: ({ env, redis, prefix }) =>
+    createKeyedRateLimiter(
+      createRedisWindowLimiter({
+        redis,
+        prefix: `${prefix}:rate-limit:xbox`,
+        windows: [
+          { max: env.XBOX_RATE_LIMIT_MAX, windowMs: env.XBOX_RATE_LIMIT_WINDOW_MS + XBOX_RATE_WINDOW_MARGIN_MS },
+          { max: env.XBOX_RATE_LIMIT_SUSTAIN_MAX, windowMs: env.XBOX_RATE_LIMIT_SUSTAIN_WINDOW_MS + XBOX_RATE_WINDOW_MARGIN_MS },
+        ],
+      }),
+    ),
   linking: xboxLinking,
 };

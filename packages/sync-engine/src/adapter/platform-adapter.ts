@@ -38,6 +38,13 @@ export interface ListTitlesOptions {
    * every title the user has on this platform; what the engine diffs the listing against.
    */
   storedMarkers: ReadonlyMap<string, string | null>;
+  /**
+   * When the newest run that SUCCEEDED for this user and platform first started; null when none did.
+   * Every title whose last change is older than this was stored as of then or later — the guarantee
+   * a list sorted by last update needs before it stops at an unchanged title. A run that was
+   * interrupted vouches for nothing: it may have written the newest titles and not the older ones.
+   */
+  syncedThrough: Date | null;
 }
 
 export interface TitleListing {
@@ -62,8 +69,17 @@ export interface AdapterAccount {
   externalAccountId: string;
   /** Decrypted lazily: Steam never needs it, PSN/Xbox call it once per job. */
   credentials: () => unknown;
-  /** For adapters that refresh tokens: seals and stores the new ones. */
-  saveCredentials: (value: unknown) => Promise<void>;
+  /**
+   * For adapters that refresh tokens: seals and stores the new ones, with the instants the account row
+   * shows (`token_expires_at`, `refresh_expires_at`; omitted ones are left as they are). See
+   * `createCredentialSession` for the single-flight refresh around it.
+   */
+  saveCredentials: (value: unknown, expiry?: CredentialExpiry) => Promise<void>;
+}
+
+export interface CredentialExpiry {
+  tokenExpiresAt?: Date | null;
+  refreshExpiresAt?: Date | null;
 }
 
 export interface TitleSummary {
@@ -82,6 +98,12 @@ export interface TitleSummary {
   gameData?: Record<string, unknown>;
   /** The user's progress as the platform reports it (completion, points, per-platform counts); wins over computed figures. */
   progress?: PlatformProgress;
+  /**
+   * How many achievements the platform says the title defines, when its list says so (PSN's
+   * `definedTrophies`). Cached definitions with a different count are fetched again at once (a DLC
+   * added trophies) instead of waiting for the cache to expire.
+   */
+  definedAchievements?: number;
 }
 
 export interface AchievementDefinition {
@@ -100,6 +122,12 @@ export interface AchievementDefinition {
 
 export interface GameMetadata {
   achievements: AchievementDefinition[];
+  /**
+   * Game-level facts that come with the definitions (PSN: trophy group names and icons): merged into
+   * `games.platform_specific_data` with the title's `gameData`, and kept there while the definitions
+   * are served from the cache.
+   */
+  gameData?: Record<string, unknown>;
 }
 
 export interface UserUnlock {
@@ -110,4 +138,16 @@ export interface UserUnlock {
 export interface UserUnlocks {
   /** Earned achievements only. */
   unlocks: UserUnlock[];
+  /**
+   * Rarity, for platforms that give it only with the user's answer (PSN's `trophyEarnedRate`): the
+   * engine puts it into definitions fetched in the same job, and writes it over cached ones where it
+   * moved — so rarity needs no second user call and stays as fresh as the last sync of the title.
+   */
+  rarity?: AchievementRarity[];
+}
+
+export interface AchievementRarity {
+  platformAchievementId: string;
+  /** 0–100, or null when the platform gives none. */
+  rarityPercentage: number | null;
 }

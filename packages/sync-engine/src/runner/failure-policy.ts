@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Platform } from '@ach/db';
 import { isPlatformError } from '@ach/platform-clients';
 import { failureCause } from '../engine/sync-engine.ts';
+import { RateBudgetSpentError } from '../rate-limit/rate-budget-spent-error.ts';
 import { SyncJobError } from '../sync-job-error.ts';
-import { internalFailureMessage, publicPlatformFailureMessage } from './public-failure-message.ts';
+import { budgetSpentMessage, internalFailureMessage, publicPlatformFailureMessage } from './public-failure-message.ts';
 
 /**
  * THE place where an error's kind becomes queue behaviour:
@@ -23,8 +24,16 @@ export type FailureDecision =
 
 const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
 
-/** `platformName`: a platform slug's display name, for the words the user reads. */
-export function decideFailure(error: unknown, platformName: (slug: Platform) => string, newErrorId: () => string = randomUUID): FailureDecision {
+/**
+ * `platformName`: a platform slug's display name, for the words the user reads; `platform`: the
+ * worker's own platform (named in failures that carry none, e.g. our own spent call budget).
+ */
+export function decideFailure(
+  error: unknown,
+  platformName: (slug: Platform) => string,
+  context: { platform?: Platform; newErrorId?: () => string } = {},
+): FailureDecision {
+  const newErrorId = context.newErrorId ?? randomUUID;
   const cause = failureCause(error);
   if (isPlatformError(cause)) {
     const message = publicPlatformFailureMessage(cause, platformName(cause.platform));
@@ -41,6 +50,10 @@ export function decideFailure(error: unknown, platformName: (slug: Platform) => 
       case 'config':
         return { action: 'fail', code: cause.code, message, needsAttention: cause.kind === 'not_found' };
     }
+  }
+  // Our own shared call budget is spent for a while: wait like for a 429, not an attempt.
+  if (cause instanceof RateBudgetSpentError) {
+    return { action: 'delay', delayMs: cause.retryAfterMs, code: 'rate_limited', message: budgetSpentMessage(context.platform ? platformName(context.platform) : 'The platform') };
   }
   // Our own codes and messages (SyncJobError's message is written by us, its cause goes to the logs).
   if (cause instanceof SyncJobError) return { action: 'fail', code: cause.code, message: cause.message, needsAttention: cause.needsAttention };

@@ -29,5 +29,8 @@ export function publicPlatformFailureMessage(error: PlatformError, name: string)
   }
 }
 
+/** Our own shared call budget for the platform is spent: the run waits, as for the platform's own 429. */
+export const budgetSpentMessage = (name: string) => `${name} allows only so many requests at a time; the sync continues when the budget refills`;
+
 /** What a user sees for a failure that is ours, not the platform's: only a reference into the logs. */
 export const internalFailureMessage = (errorId: string) => `Internal error (reference ${errorId})`;

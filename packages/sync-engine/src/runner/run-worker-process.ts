@@ -4,8 +4,10 @@ import { createLogger, type Logger } from '@ach/observability';
 import { onShutdown, openCoreConnections, type CoreConnections } from '@ach/runtime';
 import { createSyncRunRepository } from '@ach/sync-runs';
 import { createApiCallTracker } from '../engine/api-call-tracker.ts';
+import { createRedisRunCheckpoints } from '../engine/run-checkpoints.ts';
 import { createSyncEngine } from '../engine/sync-engine.ts';
 import { createSyncWorker, type SyncWorker } from './sync-worker.ts';
+import { startWorkerHeartbeat, type WorkerHeartbeat } from './worker-heartbeat.ts';
 import type { WorkerPlatform } from './worker-platform.ts';
 import { workerCoreEnv, type WorkerCoreEnv } from './worker-env.ts';
 
@@ -59,11 +61,25 @@ export async function runWorkerProcess(platform: WorkerPlatform, overrides: Work
     throw error;
   }
 
+  const heartbeat: WorkerHeartbeat | undefined = env.WORKER_HEARTBEAT_FILE
+    ? startWorkerHeartbeat({
+        file: env.WORKER_HEARTBEAT_FILE,
+        everyMs: env.WORKER_HEARTBEAT_EVERY_MS,
+        isHealthy: async () => {
+          const { db, redis } = connections;
+          await Promise.all([redis.ping(), db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()]);
+          return worker?.worker.isRunning() ?? true;
+        },
+        log,
+      })
+    : undefined;
+
   let closing: Promise<void> | undefined;
   // Finish the jobs in flight within the grace period, else hand them back (their locks lapse and
   // another replica reruns them to the same end state); then close the queue connection and the pool.
   const close = () =>
     (closing ??= (async () => {
+      await heartbeat?.stop();
       await worker?.close(env.SHUTDOWN_GRACE_MS);
       await connections.close();
     })());
@@ -92,13 +108,14 @@ function createPlatformWorker(
   const runs = createSyncRunRepository({ db, redis, queuePrefix: env.QUEUE_PREFIX, log });
   const engine = createSyncEngine({
     db,
-    adapter: platform.createAdapter({ platform, env, client, log }),
+    adapter: platform.createAdapter({ platform, env, client, log, limiter }),
     runs,
     log,
     cipher: createCredentialCipherFromEnv(env),
     calls,
     gameConcurrency: env.SYNC_GAME_CONCURRENCY,
     batchMaxRows: env.SYNC_WRITE_BATCH_ROWS,
+    checkpoints: createRedisRunCheckpoints({ redis, prefix: env.QUEUE_PREFIX, log }),
   });
   return createSyncWorker({
     engine,

@@ -60,7 +60,7 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
     try {
       return await engine.run(payload, { attemptsMade: job.attemptsMade, log });
     } catch (error) {
-      const decision = decideFailure(error, platformName);
+      const decision = decideFailure(error, platformName, { platform });
       const stats = error instanceof SyncAttemptError ? error.stats : undefined;
       const maxAttempts = job.opts.attempts ?? 1;
       const lastAttempt = job.attemptsMade + 1 >= maxAttempts;

@@ -17,6 +17,10 @@ export const workerCoreEnv = databaseEnv
     SYNC_WRITE_BATCH_ROWS: positiveInt(5_000),
     /** How long SIGTERM waits for running jobs before handing them back to the queue. */
     SHUTDOWN_GRACE_MS: positiveInt(20_000),
+    /** When set, a file kept fresh while Redis and Postgres answer: the container healthcheck reads its age. */
+    WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
+    /** How often the heartbeat checks the connections and rewrites the file. */
+    WORKER_HEARTBEAT_EVERY_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   });
 
 export type WorkerCoreEnv = z.output<typeof workerCoreEnv>;

@@ -21,6 +21,11 @@ export interface AdapterDeps<WorkerEnv, Client> {
   env: WorkerEnv;
   client: Client;
   log: Logger;
+  /**
+   * The module's own `workerLimiter` (the one wired into the client's `beforeCall`), when it has one:
+   * a keyed limiter (`createKeyedRateLimiter`) needs the adapter to name the key around its calls.
+   */
+  limiter?: RateLimiter;
 }
 
 /**
@@ -40,6 +45,10 @@ export interface WorkerPlatform<Env = unknown, Client = unknown, WorkerEnv = Env
   createClient(env: Env, hooks: ClientHooks): Client;
   /** The engine's view of the platform; absent → the worker consumes nothing yet (its jobs wait in the queue). */
   createAdapter?(deps: AdapterDeps<WorkerEnv, Client>): PlatformAdapter;
-  /** The Redis limiter every replica shares; absent → calls are not paced. */
+  /**
+   * The Redis limiter every replica shares; absent → calls are not paced. A platform-wide token
+   * bucket (`createRedisTokenBucket`), or a keyed window limiter (`createKeyedRateLimiter` over
+   * `createRedisWindowLimiter`) whose key the adapter names per call.
+   */
   workerLimiter?(deps: { env: WorkerEnv; redis: Redis; prefix: string }): RateLimiter;
 }

@@ -34,10 +34,10 @@ export async function loadAccount(
         throw new SyncJobError('invalid_credentials', 'The stored sign-in cannot be read; link the account again', { needsAttention: true, cause: error });
       }
     },
-    saveCredentials: async (value) => {
+    saveCredentials: async (value, expiry) => {
       if (!deps.cipher) throw new SyncJobError('credentials_unavailable', 'no CREDENTIALS_ENCRYPTION_KEY to seal credentials');
       const sealed = deps.cipher.sealJson(value, aad);
-      await accounts.saveCredentials(userId, platformId, sealed);
+      await accounts.saveCredentials(userId, platformId, sealed, expiry);
     },
   };
 }

@@ -36,7 +36,7 @@ export function createInMemoryPlatform(slug: TestPlatform = 'steam') {
   const platform = TEST_PLATFORMS[slug];
   const games = new Map<string, MemoryGame>();
   const libraries = new Map<string, Map<string, MemoryLibraryEntry>>();
-  const calls = { list: 0, listOptions: [] as ListTitlesOptions[], metadata: new Map<string, number>(), unlocks: new Map<string, number>() };
+  const calls = { list: 0, listOptions: [] as Pick<ListTitlesOptions, 'mode' | 'storedMarkers'>[], syncedThrough: [] as (Date | null)[], metadata: new Map<string, number>(), unlocks: new Map<string, number>() };
   /** List most recently played first and, in incremental mode, stop at the first unchanged title (as PSN's list allows). */
   let stopsEarly = false;
   /** Called before each request; throw to simulate a platform failure. */
@@ -49,6 +49,7 @@ export function createInMemoryPlatform(slug: TestPlatform = 'steam') {
     async listTitles(account, options) {
       calls.list += 1;
       calls.listOptions.push({ mode: options.mode, storedMarkers: new Map(options.storedMarkers) });
+      calls.syncedThrough.push(options.syncedThrough);
       await fault?.('list');
       const library = libraries.get(account.externalAccountId) ?? new Map<string, MemoryLibraryEntry>();
       const titles = [...library.values()].map(
@@ -85,6 +86,7 @@ export function createInMemoryPlatform(slug: TestPlatform = 'steam') {
     resetCalls() {
       calls.list = 0;
       calls.listOptions.length = 0;
+      calls.syncedThrough.length = 0;
       calls.metadata.clear();
       calls.unlocks.clear();
     },

@@ -12,6 +12,8 @@ export const SYNC_RUN_COLUMNS = [
 export type SyncRunRow = Pick<Selectable<SyncLogsTable>, (typeof SYNC_RUN_COLUMNS)[number]>;
 const syncRunColumns = sql.join(SYNC_RUN_COLUMNS.map((c) => sql.ref(c)));
 
+const quietSince = (quietMs: number) => sql`now() - make_interval(secs => ${quietMs / 1000}::double precision)`;
+
 /** A history page position: (created_at as Postgres prints it — microseconds survive, a JS Date would drop them; id). */
 export type SyncRunPosition = readonly [createdAt: string, id: string];
 
@@ -41,6 +43,27 @@ export interface SyncRunKey {
   /** The slug live listeners hear. */
   platform: Platform;
   platformId: PlatformId;
+}
+
+/** A live run (queued or running) whose row has not changed for a while: a candidate of the stuck-run sweep. */
+export interface QuietRun {
+  id: string;
+  userId: string;
+  platformId: PlatformId;
+  /** `platforms.code`: the job payload's platform and the queue `sync-<code>`. */
+  platform: Platform;
+  mode: SyncMode;
+  status: 'queued' | 'running';
+  updatedAt: Date;
+  /** How often the sweep re-enqueued this run already (`stats.requeued_by_monitor`). */
+  requeues: number;
+}
+
+/** Runs by platform and status: those that finished in a window, and those live now. */
+export interface RunOutcomeCount {
+  platform: Platform;
+  status: SyncStatus;
+  runs: number;
 }
 
 export type StartOutcome =
@@ -76,6 +99,12 @@ export interface SyncRunRepository {
   /** One of a user's runs (another user's is undefined). */
   byId(userId: string, syncId: string): Promise<SyncRunRow | undefined>;
 
+  /**
+   * When the newest succeeded run of a user on one platform first started (`started_at`, kept across
+   * its attempts); null when none succeeded. Everything that run listed was stored as of that instant
+   * or later: a sync that stops paging early relies on it (an interrupted run vouches for nothing).
+   */
+  lastSucceededStartedAt(userId: string, platformId: PlatformId): Promise<Date | null>;
   /** A worker took the job: queued (or an interrupted running) → running, `attempts + 1`. */
   start(run: SyncRunKey): Promise<StartOutcome>;
   progress(run: SyncRunKey, progress: number): Promise<void>;
@@ -84,6 +113,24 @@ export interface SyncRunRepository {
   fail(run: SyncRunKey, failure: { code: string; message: string; needsAttention: boolean; stats?: Record<string, unknown> }): Promise<void>;
   /** The attempt failed but the job will run again (retry backoff or a rate-limit delay): the run stays live. */
   interrupted(run: SyncRunKey, failure: { code: string; message: string }): Promise<void>;
+
+  /**
+   * The stuck-run sweep (services/monitor): live runs whose row has not changed for `quietMs`
+   * (progress updates touch updated_at), oldest first. The two transitions below repeat the "still
+   * live and still quiet" condition, so a worker that picks the run up meanwhile wins.
+   */
+  findQuiet(quietMs: number, limit: number): Promise<QuietRun[]>;
+  /** Back to `queued`, counting the re-enqueue in `stats`; false when the run moved on meanwhile. */
+  markRequeued(syncId: string, quietMs: number): Promise<boolean>;
+  /**
+   * Closes a still-quiet run as failed with a message a user may see (`reason` kept in
+   * `stats.closed_by_monitor`), mirrored on the account like a worker's final failure and told to
+   * live listeners; undefined when the run moved on meanwhile.
+   */
+  closeQuiet(syncId: string, quietMs: number, failure: { code: string; message: string; reason: Record<string, unknown> }): Promise<SyncRunKey | undefined>;
+
+  /** Runs per platform and status that finished within the last `windowMs`, plus every live (queued/running) run. */
+  outcomeCounts(windowMs: number): Promise<RunOutcomeCount[]>;
 }
 
 export interface SyncRunRepositoryDeps {
@@ -206,6 +253,20 @@ export function createSyncRunRepository(deps: SyncRunRepositoryDeps): SyncRunRep
       return rows[0];
     },
 
+    async lastSucceededStartedAt(userId, platformId) {
+      const row = await db
+        .selectFrom('sync_logs')
+        .select('started_at')
+        .where('user_id', '=', userId)
+        .where('platform_id', '=', platformId)
+        .where('status', '=', 'succeeded')
+        .where('started_at', 'is not', null)
+        .orderBy('started_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.started_at ?? null;
+    },
+
     async start(run) {
       const { platformId } = run;
       const started = await sql<{ attempts: number; mode: SyncMode }>`
@@ -277,6 +338,71 @@ export function createSyncRunRepository(deps: SyncRunRepositoryDeps): SyncRunRep
         update sync_logs set error_code = ${failure.code}, error_message = ${failure.message.slice(0, 2_000)}
          where id = ${run.syncId} and status = 'running'
       `.execute(db);
+    },
+
+    async findQuiet(quietMs, limit) {
+      // sync_logs_live_updated_idx (status, updated_at) where status in ('queued', 'running')
+      const { rows } = await sql<{
+        id: string; user_id: string; platform_id: number; code: string; mode: SyncMode;
+        status: 'queued' | 'running'; updated_at: Date; requeues: number;
+      }>`
+        select s.id, s.user_id, s.platform_id, p.code, s.mode, s.status, s.updated_at,
+               coalesce((s.stats ->> 'requeued_by_monitor')::integer, 0) as requeues
+          from sync_logs s join platforms p on p.id = s.platform_id
+         where s.status in ('queued', 'running') and s.updated_at < ${quietSince(quietMs)}
+         order by s.updated_at, s.id
+         limit ${limit}`.execute(db);
+      return rows.map((r) => ({
+        id: r.id, userId: r.user_id, platformId: r.platform_id, platform: r.code, mode: r.mode, status: r.status,
+        updatedAt: r.updated_at, requeues: r.requeues,
+      }));
+    },
+
+    async markRequeued(syncId, quietMs) {
+      const result = await sql`
+        update sync_logs
+           set status = 'queued',
+               stats = stats || jsonb_build_object('requeued_by_monitor', coalesce((stats ->> 'requeued_by_monitor')::integer, 0) + 1,
+                                                   'requeued_at', now())
+         where id = ${syncId} and status in ('queued', 'running') and updated_at < ${quietSince(quietMs)}`.execute(db);
+      return Number(result.numAffectedRows ?? 0) > 0;
+    },
+
+    async closeQuiet(syncId, quietMs, failure) {
+      const message = failure.message.slice(0, 2_000);
+      const closed = await db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ user_id: string; platform_id: number; code: string }>`
+          update sync_logs s
+             set status = 'failed', finished_at = now(), error_code = ${failure.code}, error_message = ${message},
+                 stats = s.stats || jsonb_build_object('closed_by_monitor', ${JSON.stringify(failure.reason)}::jsonb)
+            from platforms p
+           where s.id = ${syncId} and p.id = s.platform_id
+             and s.status in ('queued', 'running') and s.updated_at < ${quietSince(quietMs)}
+          returning s.user_id, s.platform_id, p.code`.execute(trx);
+        const row = rows[0];
+        if (!row) return undefined;
+        const run: SyncRunKey = { syncId, userId: row.user_id, platformId: row.platform_id, platform: row.code };
+        // The mirror of a worker's final failure; not the user's doing, so no needs_attention.
+        await createPlatformAccountRepository(trx).mirrorRunFailed(accountRun(run), { code: failure.code, needsAttention: false });
+        return run;
+      });
+      if (closed) await publish(closed, 'failed', 0, { errorCode: failure.code, errorMessage: message });
+      return closed;
+    },
+
+    async outcomeCounts(windowMs) {
+      // Two partial indexes: sync_logs_finished_at_idx and sync_logs_live_updated_idx.
+      const { rows } = await sql<{ code: string; status: SyncStatus; runs: number }>`
+        select p.code, c.status, c.runs
+          from (select platform_id, status, count(*)::integer as runs from (
+                  select platform_id, status from sync_logs
+                   where finished_at >= now() - make_interval(secs => ${windowMs / 1000}::double precision)
+                  union all
+                  select platform_id, status from sync_logs where status in ('queued', 'running')) r
+                 group by platform_id, status) c
+          join platforms p on p.id = c.platform_id
+         order by p.id, c.status`.execute(db);
+      return rows.map((r) => ({ platform: r.code, status: r.status, runs: r.runs }));
     },
   };
 }

@@ -45,7 +45,18 @@ export const INVALID_REQUEST = {
 export const USER_ROUTE_PROBLEMS = {
   ...INVALID_REQUEST,
   401: ['`missing_token`, `invalid_token`, `token_expired`: no valid access token (`WWW-Authenticate: Bearer`)'],
-  403: ['`forbidden_role`: the token is not a signed-in user\'s (role `authenticated`)'],
+  403: ['`forbidden_role`: the token is not a signed-in user\'s (role `authenticated`), or it is an admin\'s'],
+  503: ['`auth_unavailable`: the token\'s signing keys (JWKS) cannot be fetched right now; retry after `Retry-After`'],
+} as const satisfies ProblemCodes;
+
+/** Every admin route: an admin's token, or the dashboard's session cookie (POSTs then need its CSRF token). */
+export const ADMIN_ROUTE_PROBLEMS = {
+  ...INVALID_REQUEST,
+  401: ['`missing_token`, `invalid_token`, `token_expired`: no valid admin token and no dashboard session (`WWW-Authenticate: Bearer`)'],
+  403: [
+    '`forbidden_role`: the token is not an admin\'s (role `service_role` or `app_metadata.role` `admin`)',
+    '`csrf_failed`: a dashboard session\'s POST without its `x-csrf-token`, or from another site',
+  ],
   503: ['`auth_unavailable`: the token\'s signing keys (JWKS) cannot be fetched right now; retry after `Retry-After`'],
 } as const satisfies ProblemCodes;
 

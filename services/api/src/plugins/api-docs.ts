@@ -15,8 +15,10 @@ const TAGS = [
   { name: 'accounts', description: 'Link, list and unlink platform accounts (PSN, Xbox, Steam); a link by token or Steam sign-in proves ownership' },
   { name: 'games', description: 'The caller\'s synced games with progress, and each game\'s achievements' },
   { name: 'users', description: 'The caller\'s public.users profile' },
+  { name: 'client-sync', description: 'The mobile app\'s WatermelonDB sync: one pull (changes and deletions since a watermark) and one push (the app\'s own records) per sync' },
   { name: 'webhooks', description: 'Called by Supabase (Database Webhooks), not by apps; authenticated with AUTH_WEBHOOK_SECRET' },
   { name: 'ops', description: 'Liveness, readiness and Prometheus metrics for orchestrators and scrapers' },
+  { name: 'admin', description: 'Data-quality status, runs, history and the ghost-user backfill, for operators (an admin token, or the dashboard\'s session)' },
 ];
 
 const SECURITY_SCHEMES = {
@@ -24,6 +26,13 @@ const SECURITY_SCHEMES = {
   metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the server sets one' },
   webhookSecret: { type: 'apiKey', in: 'header', name: 'x-webhook-secret', description: 'AUTH_WEBHOOK_SECRET' },
   webhookBearer: { type: 'http', scheme: 'bearer', description: 'AUTH_WEBHOOK_SECRET as a bearer token (for webhook senders that only set Authorization)' },
+  adminBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Supabase token with role `service_role` or `app_metadata.role` `admin`' },
+  adminSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'ach_admin_session',
+    description: 'The dashboard\'s session (signed in at /admin/dashboard with BULL_BOARD_USER / BULL_BOARD_PASSWORD); POSTs also need its `x-csrf-token`',
+  },
 } as const;
 
 const HIDDEN_ROUTES = ['/docs', '/docs/', '/docs/*', '/docs/json', '/docs/yaml', '/docs/static/*', '/docs/initOAuth', '/docs/uiConfig', '/openapi.json'];

@@ -3,9 +3,9 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { secretsEqual } from '@ach/crypto';
 import type { SyncQueues } from '@ach/queue';
 import { createFailedAuthThrottle, lockedOutProblem } from '../auth/failed-auth-throttle.ts';
+import { credentialsMatch } from '../auth/operator-credentials.ts';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody } from '../problem.ts';
 import { usePageHeaders } from './security-headers.ts';
 
@@ -18,13 +18,6 @@ function basicCredentials(header: string | undefined): { user: string; password:
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-function credentialsMatch(given: { user: string; password: string }, user: string, password: string): boolean {
-  // Both compared, always, in constant time: no early exit tells which half was wrong.
-  const userOk = secretsEqual(given.user, user);
-  const passwordOk = secretsEqual(given.password, password);
-  return userOk && passwordOk;
 }
 
 const sendProblem = (reply: FastifyReply, problem: ProblemError) =>

@@ -101,6 +101,8 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
     config: {
       queuePrefix: testRedis.prefix,
       jwt: options.jwtKeys === 'jwks-only' ? { jwksUrl: jwks.url, audience: AUDIENCE } : { secret: JWT_SECRET, jwksUrl: jwks.url, audience: AUDIENCE },
+      // POST /admin/quality/run: the monitor's defaults.
+      quality: { databaseUrl: database.url, settings: { autoBackfill: true, stuckSyncAfterMs: 1_800_000, queueMaxWaitMs: 900_000 } },
       ...options.config,
     },
     linking: options.linking ?? refusingLinking,

@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
+import { withinDeadline } from '@ach/runtime';
 import { CHECK_STATUS_RANK, OVERALL_STATUS_RANK } from '../quality/check-result.ts';
 import { latestStatus, type RecordedRunView } from '../quality/quality-repository.ts';
 import type { RunObserver } from '../quality/run-quality-check.ts';
-import { withinDeadline } from '../queues/within-deadline.ts';
 
 export interface MonitorMetrics extends RunObserver {
   registry: Registry;

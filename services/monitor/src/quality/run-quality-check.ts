@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
+import { createSyncRunRepository } from '@ach/sync-runs';
 import type { AlertNotifier, NotifyOutcome } from '../alerts/alert-notifier.ts';
 import type { PlatformQueues } from '../queues/platform-queues.ts';
 import { checkQueueHealth } from '../queues/queue-health.ts';
-import { createStuckSyncRepository } from '../syncs/stuck-sync-repository.ts';
 import { sweepStuckSyncs } from '../syncs/stuck-sync-sweep.ts';
 import type { CheckMode, CheckResult, OverallStatus } from './check-result.ts';
 import {
@@ -107,7 +107,11 @@ async function runLocked(deps: QualityRunDeps, options: QualityRunOptions): Prom
   const [firstChecks, stuck, queueHealth] = await Promise.all([
     runSqlChecks(db, since),
     sweepStuckSyncs(
-      { repository: createStuckSyncRepository(db), queues: deps.queues, log, ...(deps.events ? { events: deps.events } : {}) },
+      {
+        repository: createSyncRunRepository({ db, log, ...(deps.events ? { redis: deps.events.redis, queuePrefix: deps.events.prefix } : {}) }),
+        queues: deps.queues,
+        log,
+      },
       { stuckAfterMs: deps.settings.stuckSyncAfterMs },
     ),
     checkQueueHealth(deps.queues, { maxWaitMs: deps.settings.queueMaxWaitMs }),

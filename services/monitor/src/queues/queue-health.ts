@@ -1,6 +1,6 @@
+import { withinDeadline } from '@ach/runtime';
 import type { CheckResult } from '../quality/check-result.ts';
 import type { PlatformQueues } from './platform-queues.ts';
-import { withinDeadline } from './within-deadline.ts';
 
 const COUNTED_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 

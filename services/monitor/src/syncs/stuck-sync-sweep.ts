@@ -1,11 +1,10 @@
 import type { JobState } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '@ach/observability';
-import { publishSyncEvent, SYNC_JOB_NAME, syncJobSchema } from '@ach/queue';
+import { SYNC_JOB_NAME, syncJobSchema } from '@ach/queue';
+import { withinDeadline } from '@ach/runtime';
+import type { QuietRun, SyncRunRepository } from '@ach/sync-runs';
 import type { CheckResult } from '../quality/check-result.ts';
 import type { PlatformQueue, PlatformQueues } from '../queues/platform-queues.ts';
-import { withinDeadline } from '../queues/within-deadline.ts';
-import type { StuckRun, StuckSyncRepository } from './stuck-sync-repository.ts';
 
 /** A job in one of these states will still be worked on; anything else (gone, completed, failed) will not. */
 const LIVE_JOB_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -27,11 +26,10 @@ export interface StuckSweepOptions {
 }
 
 export interface StuckSweepDeps {
-  repository: StuckSyncRepository;
+  /** @ach/sync-runs' run repository; built with `redis` it tells live listeners (SSE) of a run it closes. */
+  repository: Pick<SyncRunRepository, 'findQuiet' | 'markRequeued' | 'closeQuiet'>;
   queues: PlatformQueues;
   log: Logger;
-  /** For telling live listeners (SSE) that a run was closed; optional. */
-  events?: { redis: Redis; prefix: string };
 }
 
 export interface StuckSweepOutcome {
@@ -56,7 +54,7 @@ export async function sweepStuckSyncs(deps: StuckSweepDeps, options: StuckSweepO
   const live: string[] = [];
   const errors: Record<string, string> = {};
 
-  let candidates: StuckRun[];
+  let candidates: QuietRun[];
   let queuesByPlatform: Map<number, PlatformQueue>;
   try {
     candidates = await deps.repository.findQuiet(options.stuckAfterMs, options.limit ?? 200);
@@ -65,20 +63,14 @@ export async function sweepStuckSyncs(deps: StuckSweepDeps, options: StuckSweepO
     return { check: result(options, maxRequeues, { requeued, failed, live, errors: { sweep: (error as Error).message } }), requeued, failed };
   }
 
-  const close = async (run: StuckRun, reason: string) => {
-    const closed = await deps.repository.closeAsFailed(run.id, options.stuckAfterMs, {
+  const close = async (run: QuietRun, reason: string) => {
+    const closed = await deps.repository.closeQuiet(run.id, options.stuckAfterMs, {
       ...STUCK_RUN_FAILURE,
       reason: { reason, quiet_since: run.updatedAt.toISOString(), requeues: run.requeues },
     });
     if (!closed) return;
     failed.push(run.id);
     deps.log.warn({ syncId: run.id, platform: run.platform, reason, requeues: run.requeues }, 'stuck sync closed as failed');
-    if (deps.events) {
-      await publishSyncEvent(deps.events.redis, deps.events.prefix, {
-        syncId: run.id, userId: run.userId, platform: run.platform, status: 'failed', progress: 0,
-        errorCode: STUCK_RUN_FAILURE.code, errorMessage: STUCK_RUN_FAILURE.message, at: new Date().toISOString(),
-      }).catch((error: unknown) => deps.log.warn({ err: error, syncId: run.id }, 'could not publish sync event'));
-    }
   };
 
   for (const run of candidates) {

@@ -16,6 +16,10 @@ export const accountSchema = z.object({
   lastSyncedAt: z.iso.datetime({ offset: true }).nullable(),
   lastErrorCode: z.string().nullable(),
   needsAttention: z.boolean(),
+  relinkBy: z.iso
+    .datetime({ offset: true })
+    .nullable()
+    .describe('When the stored refresh token expires and the link stops syncing (PSN: about 60 days after linking) — warn the user to link again before it; null when the platform gives no expiry (Steam, Xbox)'),
   linkedAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
 });
@@ -33,6 +37,7 @@ export function toAccountView(row: LinkedAccountRow, platforms: PlatformRegistry
     lastSyncedAt: row.last_synced_at?.toISOString() ?? null,
     lastErrorCode: row.last_error_code,
     needsAttention: row.needs_attention,
+    relinkBy: row.refresh_expires_at?.toISOString() ?? null,
     linkedAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -1,0 +1,73 @@
+/**
+ * What each error code means to the one who sees it (the app's user, an operator). The codes, their
+ * HTTP statuses and where they are raised are read from the code (scan/error-codes.ts); a code
+ * found there without an entry here fails `npm run docs:reference`.
+ */
+export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  // --- the API: request problems -----------------------------------------------------------------
+  validation_failed: 'A parameter, header or body field is invalid (or holds text Postgres cannot store: NUL, a lone surrogate); `invalidParams` names each.',
+  invalid_json: 'The body is not valid JSON (or is empty while `content-type` is JSON).',
+  invalid_content_length: 'The `content-length` header does not match the body.',
+  payload_too_large: 'The body is larger than 64 KiB.',
+  unsupported_media_type: 'The body\'s `content-type` is not one the route reads.',
+  bad_url: 'The URL cannot be decoded.',
+  uri_too_long: 'A path parameter is longer than 512 characters (414).',
+  bad_request: 'Any other malformed request Fastify refuses before the route runs.',
+  invalid_cursor: 'A pagination cursor this API did not issue (or for another query).',
+  not_found: 'No such route, or the caller has no such resource (run, game, account).',
+  idempotency_key_reused: 'The `Idempotency-Key` was already used by this user for a different request.',
+  rate_limited: 'API: too many requests from this user (per-route limits) or too many failed secrets from this address; retry after `Retry-After`. Run: the platform (or our shared call budget) asked to wait — the job is delayed, not failed, and this is the run\'s code meanwhile.',
+  // --- the API: authentication -------------------------------------------------------------------
+  missing_token: 'No `Authorization: Bearer` header (a user route, or `/metrics` when `METRICS_TOKEN` is set).',
+  invalid_token: 'The bearer token is malformed, has a bad signature, audience or issuer (or is not the metrics token).',
+  token_expired: 'The access token has expired: refresh it and retry.',
+  forbidden_role: 'The token is valid but not a signed-in user\'s (role other than `authenticated`, e.g. `anon`).',
+  auth_unavailable: 'The JWKS could not be fetched to verify an asymmetric token; retry after `Retry-After`.',
+  unauthorized: 'Bull Board without (valid) basic auth.',
+  invalid_webhook_secret: '`POST /webhooks/auth-users` without the right `AUTH_WEBHOOK_SECRET`.',
+  csrf_failed: 'A dashboard session\'s `POST` without its `x-csrf-token`, or from another site.',
+  // --- the API: users, linking, syncs -----------------------------------------------------------
+  profile_missing: 'The caller has no `public.users` row yet: call `POST /users/sync` first.',
+  auth_user_not_found: '`POST /users/sync` or the webhook: there is no `auth.users` row with this id in this database.',
+  account_not_linked: 'No account of this platform is linked (a sync request; or a run whose link was removed before it started).',
+  ownership_claimed: 'Another user has proven (Steam sign-in or tokens only the owner can get) that they own this platform account: it can only be linked to theirs. A link refused with 409; a run of the unverified link fails and the account is flagged `needs_attention`.',
+  openid_state_invalid: 'The Steam sign-in callback\'s `state` is unknown, expired or already used: start the sign-in again.',
+  service_unavailable: 'Steam sign-in cannot keep its state right now (Redis); retry after `Retry-After`.',
+  platform_rate_limited: 'Linking: the platform is throttling us; retry after `Retry-After`.',
+  queue_unavailable: 'The sync queue (Redis) did not take the job in time: the request answers 503 with `Retry-After` and the run it created is closed as failed with this code. On the SSE route: live progress is unavailable right now.',
+  sync_contended: 'Runs of this user and platform kept starting and finishing between the accept path\'s statements; retry.',
+  too_many_streams: 'The user already has `SSE_MAX_STREAMS_PER_USER` live-progress streams open; retry after `Retry-After`.',
+  quality_check_running: 'Admin: another quality run (scheduled or requested) holds the run lock for longer than the request waits; retry after `Retry-After`.',
+  quality_check_unavailable: 'Admin: this server is not set up to run quality checks.',
+  dry_run_conflict: 'Admin backfill: the `dryRun` query parameter and body field disagree.',
+  internal_error: 'Something of ours failed (a bug, Postgres or Redis away). The API answers 500 with only `Internal error (request <id>)`; a run shows `Internal error (reference <errorId>)` (retried first) or, closed by the stuck-sync sweep, "stopped making progress". The log line with the same id holds the detail.',
+  method_not_allowed: 'Monitor HTTP: only `GET` and `HEAD` are served.',
+  // --- the API: client sync (WatermelonDB pull / push) --------------------------------------------
+  sync_reset_required: 'Client sync: `lastPulledAt` cannot be continued from (deletions since then were purged after 30 days, or this server never issued it; `reason` says which): reset the local database and pull with `lastPulledAt: null`.',
+  conflict: 'Client sync push: a pushed record changed (or was deleted, or never existed) on the server after `lastPulledAt`; `conflicts` lists them: pull, then push again. Nothing of the push was written.',
+  username_taken: 'Client sync push: the profile\'s new `username` belongs to someone else.',
+  read_only_table: 'Client sync push: a change to a table (or profile field) the app may only read.',
+  // --- runs: the worker's own outcomes (sync_logs.error_code, SSE errorCode) --------------------
+  sync_not_found: 'The job names a run that has no `sync_logs` row for this user and platform (deleted, or a stray job); fails at once.',
+  wrong_platform: 'A job reached another platform\'s worker (a misrouted job); fails at once.',
+  credentials_unavailable: 'The worker has no `CREDENTIALS_ENCRYPTION_KEY` to open or seal stored credentials (a deployment error); fails at once.',
+  account_unlinked: 'The account was unlinked while its run was still queued: the run is cancelled.',
+  suspicious_list: 'A full sync got a complete title list more than 20 % and more than 10 titles shorter than what is stored for the user (a platform hiccup, not a real loss): nothing is removed or written, the run fails at once (not retried, the account is not flagged); the next sync usually succeeds.',
+  // --- platform outcomes (PlatformError): a run's code, and a link's refusal ---------------------
+  invalid_credentials: 'The platform rejected the stored or offered credential (expired / revoked refresh token, bad NPSSO), or the stored one cannot be decrypted: sign in again. Run: fails at once, account `needs_attention`; link: 422.',
+  profile_private: 'The profile or its game details are not public (Steam privacy, PSN trophy sharing, Xbox privacy). Run: fails at once, `needs_attention`; link: 422.',
+  account_not_found: 'No such account on the platform. Run: fails at once, `needs_attention`; link: 422.',
+  invalid_steam_id: 'Link Steam: neither a SteamID64 nor a custom URL name that resolves (422).',
+  openid_cancelled: 'Steam sign-in: the user cancelled at Steam; nothing was linked (400).',
+  openid_assertion_invalid: 'Steam sign-in: the assertion is malformed, from another provider or sign-in, stale, reused or not confirmed by Steam; `reason` says which (400).',
+  platform_unavailable: 'The platform answered 5xx, timed out or dropped the connection. Run: retried with backoff, the last attempt fails with it; link: 502 with `Retry-After`.',
+  platform_malformed_response: 'The platform answered something our schema rejects; nothing is written. Run: fails at once; link: 502.',
+  platform_misconfigured: 'Our side is not configured for the platform (no `STEAM_API_KEY` / `XBOX_CLIENT_ID`, a key the platform refuses, no `PUBLIC_BASE_URL` for Steam sign-in). Run: fails at once; link: 503.',
+  xbox_account_banned: 'XSTS: the Microsoft account is banned from Xbox Live (XErr 2148916227).',
+  xbox_parental_restriction: 'XSTS: a guardian has not allowed this account to go online (XErr 2148916229).',
+  xbox_account_missing: 'XSTS: the Microsoft account has no Xbox profile yet (XErr 2148916233; create one at xbox.com).',
+  xbox_terms_not_accepted: 'XSTS: the Xbox terms of use have not been accepted (XErr 2148916234).',
+  xbox_region_unavailable: 'XSTS: Xbox Live is not available in the account\'s country (XErr 2148916235).',
+  xbox_age_verification_required: 'XSTS: the account needs adult verification (XErr 2148916236 / 2148916237).',
+  xbox_child_account: 'XSTS: a child account must be added to a Microsoft family by an adult (XErr 2148916238).',
+};
