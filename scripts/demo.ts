@@ -139,12 +139,14 @@ try {
 
   // The demo user signs up the way Supabase does it: a row in auth.users; the trigger creates public.users.
   const email = 'demo@achievement-sync.local';
-  await db
-    .insertInto('auth.users')
-    .values({ email, email_confirmed_at: new Date(), raw_user_meta_data: JSON.stringify({ full_name: 'Demo Player' }) })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  const user = await db.selectFrom('auth.users').select('id').where('email', '=', email).orderBy('created_at').executeTakeFirstOrThrow();
+  // auth.users does not make e-mails unique: look the demo user up first, so reruns reuse it.
+  const user =
+    (await db.selectFrom('auth.users').select('id').where('email', '=', email).orderBy('created_at').executeTakeFirst()) ??
+    (await db
+      .insertInto('auth.users')
+      .values({ email, email_confirmed_at: new Date(), raw_user_meta_data: JSON.stringify({ full_name: 'Demo Player' }) })
+      .returning('id')
+      .executeTakeFirstOrThrow());
   const token = await new SignJWT({ role: 'authenticated', email })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(user.id)

@@ -33,7 +33,7 @@ const app = await createApp(
     config: apiConfigFrom(env),
     linking: createPlatformLinking(platforms, env),
   },
-  { sseMaxStreamsPerUser: env.SSE_MAX_STREAMS_PER_USER, sseMaxStreamLifetimeMs: env.SSE_MAX_STREAM_LIFETIME_MS },
+  apiOptionsFrom(env),
 );
 
 // Stop accepting, let in-flight requests finish, then close the queue, Redis and the pool.
