@@ -194,6 +194,7 @@ try {
 
   console.log(`
 API docs      ${apiUrl}/docs
+Dashboard     ${apiUrl}/admin/dashboard   (sign in with the Bull Board credentials)
 Bull Board    ${apiUrl}/admin/queues   (user ${env.BULL_BOARD_USER}, password ${bullBoardPassword})
 Metrics       ${apiUrl}/metrics
 Sandbox       ${sandboxUrl}/__sandbox/calls

@@ -8,9 +8,8 @@
  * repetition sees the same data. Data: bench/quality-check-data.ts (random ids, signups over two
  * years, 100 ghosts, 100 orphans, 10 parity breaches, progress for 1 % of the users).
  *
- * With ghosts present the full check reads the users twice (the one-pass counts, then the ghost list);
- * once they are repaired (the steady state under MONITOR_AUTO_BACKFILL) it reads them once: measured
- * too, at the largest size. The incremental check is measured in that steady state: the planted ghosts
+ * The full check reads the users once, ghosts listed or not; it is measured with the planted ghosts
+ * and, at the largest size, once they are repaired (the steady state under MONITOR_AUTO_BACKFILL). The incremental check is measured in that steady state: the planted ghosts
  * repaired, a full run recorded, then signups arriving (BENCH_SIGNUPS_IN_WINDOW within the window)
  * and syncs finishing; its baseline is the same anti-join restricted to the same window by the
  * created_at index.
@@ -20,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb } from '@ach/db';
-import { createPlatformQueues, runQualityCheck, type QualityRunDeps } from '@ach/monitor';
+import { createPlatformQueues, createQualityRunLock, runQualityCheck, type QualityRunDeps } from '@ach/monitor';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection } from '@ach/queue';
 import { createBenchDatabase } from '../bench-database.ts';
@@ -55,8 +54,10 @@ async function openHarness(ctx: BenchContext, url: string): Promise<Harness> {
   const redis = createRedisConnection(ctx.redisUrl, 'worker');
   const prefix = `bench-quality-${randomBytes(3).toString('hex')}`;
   const queues = createPlatformQueues({ db, connection: redis, prefix });
+  // As the monitor process runs it: one lock connection kept across runs.
+  const runLock = createQualityRunLock(url);
   const deps: QualityRunDeps = {
-    db, databaseUrl: url, log: createLogger({ name: 'bench-monitor', level: 'silent' }), queues,
+    db, databaseUrl: url, runLock, log: createLogger({ name: 'bench-monitor', level: 'silent' }), queues,
     settings: { autoBackfill: false, stuckSyncAfterMs: 1_800_000, queueMaxWaitMs: 900_000 },
   };
   return {
@@ -74,6 +75,7 @@ async function openHarness(ctx: BenchContext, url: string): Promise<Harness> {
       return ms(started);
     },
     async close() {
+      await runLock.close();
       await queues.close();
       redis.disconnect();
       await db.destroy();

@@ -13,6 +13,7 @@ import { createMonitorMetrics, type MonitorMetrics } from './metrics/monitor-met
 import { qualitySettingsFrom, type MonitorEnv } from './monitor-env.ts';
 import type { CheckMode } from './quality/check-result.ts';
 import { databaseNow } from './quality/quality-repository.ts';
+import { createQualityRunLock } from './quality/run-lock.ts';
 import { runQualityCheck, type QualityRunDeps, type QualityRunOutcome, type QualitySettings } from './quality/run-quality-check.ts';
 import { createPlatformQueues } from './queues/platform-queues.ts';
 import { startMonitorScheduler, type MonitorSchedule, type MonitorScheduler } from './schedule/monitor-scheduler.ts';
@@ -78,8 +79,9 @@ export async function startMonitor(config: MonitorConfig, deps: { db: Kysely<Dat
     ...(config.alerts.retry ? { retry: config.alerts.retry } : {}),
   });
   const queues = createPlatformQueues({ db, connection: redis, prefix: config.queuePrefix });
+  const runLock = createQualityRunLock(config.databaseUrl);
   const runDeps: QualityRunDeps = {
-    db, databaseUrl: config.databaseUrl, log, queues, settings: config.quality, notifier,
+    db, databaseUrl: config.databaseUrl, runLock, log, queues, settings: config.quality, notifier,
     events: { redis, prefix: config.queuePrefix }, observer: metrics,
   };
 
@@ -105,6 +107,7 @@ export async function startMonitor(config: MonitorConfig, deps: { db: Kysely<Dat
     await http.close();
     await notifier.close();
     await queues.close();
+    await runLock.close();
     throw error;
   }
 
@@ -118,6 +121,7 @@ export async function startMonitor(config: MonitorConfig, deps: { db: Kysely<Dat
       await http.close();
       await notifier.close();
       await queues.close();
+      await runLock.close();
     },
   };
 }

@@ -12,6 +12,7 @@ export {
   type QualitySettings,
   type RunObserver,
 } from './quality/run-quality-check.ts';
+export { createQualityRunLock, type QualityRunLock } from './quality/run-lock.ts';
 export {
   authTriggerStatus,
   backfillGhostUsers,

@@ -52,12 +52,19 @@ describe('the monitor process', () => {
       expect(await refused.json()).toMatchObject({ status: 401, code: 'missing_token' });
       expect((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
 
-      // Once a scheduled run is recorded, every check and the overall status are gauges.
-      await expect.poll(async () => {
+      // Once a scheduled run is recorded (and counted), every check and the overall status are gauges.
+      // Wait for a check's gauge, not the status: a label-less gauge reads 0 before any run exists.
+      const scrape = async () => {
         const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
         return res.status === 200 ? res.text() : '';
-      }, { timeout: 30_000, interval: 250 }).toContain('monitor_quality_status 0');
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+      };
+      await expect.poll(async () => {
+        const text = await scrape();
+        return text.includes('monitor_quality_check_value{check="ghost_users"}')
+          && /monitor_runs_total\{check_type="(full|incremental)",outcome="completed"\} [1-9]/.test(text);
+      }, { timeout: 30_000, interval: 250 }).toBe(true);
+      const metrics = await scrape();
+      expect(metrics).toContain('monitor_quality_status 0');
       for (const check of ['ghost_users', 'orphaned_profiles', 'auth_users_parity', 'auth_triggers', 'progress_parity', 'stuck_syncs', 'queue_health']) {
         expect(metrics).toContain(`monitor_quality_check_value{check="${check}"}`);
         expect(metrics).toContain(`monitor_quality_check_status{check="${check}"} 0`);

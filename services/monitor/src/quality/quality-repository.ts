@@ -36,10 +36,15 @@ export async function runSqlChecks(db: Kysely<Database>, since: Date | null): Pr
   return rows.map(checkFromRow);
 }
 
-/** Where an incremental run starts looking; null when no run was recorded yet (then run in full). */
-export async function incrementalWindowStart(db: Kysely<Database>): Promise<Date | null> {
-  const { rows } = await sql<{ since: Date | null }>`select public.quality_check_window_start() as since`.execute(db);
-  return rows[0]?.since ?? null;
+/**
+ * When a run starts (the database's clock) and, for an incremental run, where it starts looking
+ * (null: nothing recorded yet, so it runs in full) — one round trip.
+ */
+export async function runStart(db: Kysely<Database>, mode: CheckMode): Promise<{ startedAt: Date; since: Date | null }> {
+  const { rows } = await sql<{ now: Date; since: Date | null }>`
+    select clock_timestamp() as now, case when ${mode === 'incremental'} then public.quality_check_window_start() end as since
+  `.execute(db);
+  return { startedAt: rows[0]!.now, since: rows[0]!.since ?? null };
 }
 
 /** The database's clock, so run_at and the incremental windows never depend on this host's. */
@@ -53,14 +58,15 @@ export async function recordRun(
   db: Kysely<Database>,
   run: { checks: CheckResult[]; mode: CheckMode; startedAt: Date },
 ): Promise<{ id: number; status: OverallStatus }> {
-  // One connection: currval is per session and names the row this call inserted, whoever else writes.
-  return db.connection().execute(async (conn) => {
-    const recorded = await sql<{ status: string }>`
+  // One statement: the materialized CTE inserts first, then currval (per session) names the row
+  // this call inserted, whoever else writes.
+  const { rows } = await sql<{ status: string; id: number }>`
+    with recorded as materialized (
       select public.record_user_sync_metrics(${JSON.stringify(run.checks.map(checkToRow))}::jsonb, ${run.mode}, ${run.startedAt}::timestamptz) as status
-    `.execute(conn);
-    const { rows } = await sql<{ id: number }>`select currval(pg_get_serial_sequence('public.user_sync_monitoring_log', 'id')) as id`.execute(conn);
-    return { id: rows[0]!.id, status: z.enum(OVERALL_STATUSES).parse(recorded.rows[0]!.status) };
-  });
+    )
+    select r.status, currval(pg_get_serial_sequence('public.user_sync_monitoring_log', 'id')) as id from recorded r
+  `.execute(db);
+  return { id: rows[0]!.id, status: z.enum(OVERALL_STATUSES).parse(rows[0]!.status) };
 }
 
 export interface RecordedRunView {

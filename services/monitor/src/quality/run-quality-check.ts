@@ -10,14 +10,13 @@ import { sweepStuckSyncs } from '../syncs/stuck-sync-sweep.ts';
 import type { CheckMode, CheckResult, OverallStatus } from './check-result.ts';
 import {
   backfillGhostUsers,
-  databaseNow,
-  incrementalWindowStart,
   orderChecks,
   recordRun,
   runRetention,
+  runStart,
   runSqlChecks,
 } from './quality-repository.ts';
-import { withQualityRunLock } from './run-lock.ts';
+import { withQualityRunLock, type QualityRunLock } from './run-lock.ts';
 
 export interface QualitySettings {
   /** Repair ghost users as soon as a run finds them (audited in cleanup_audit_log). */
@@ -39,6 +38,8 @@ export interface QualityRunDeps {
   db: Kysely<Database>;
   /** The advisory lock is held on a connection of its own (see run-lock.ts). */
   databaseUrl: string;
+  /** A lock connection kept across runs (the monitor's); without it each run connects for its lock. */
+  runLock?: QualityRunLock;
   log: Logger;
   queues: PlatformQueues;
   settings: QualitySettings;
@@ -84,7 +85,10 @@ export type QualityRunOutcome = { ran: true; run: QualityRun } | { ran: false; r
 export async function runQualityCheck(deps: QualityRunDeps, options: QualityRunOptions): Promise<QualityRunOutcome> {
   let outcome;
   try {
-    outcome = await withQualityRunLock(deps.databaseUrl, { waitMs: options.lockWaitMs ?? 0, signal: options.signal }, () => runLocked(deps, options));
+    const lockOptions = { waitMs: options.lockWaitMs ?? 0, signal: options.signal };
+    outcome = deps.runLock
+      ? await deps.runLock.withLock(lockOptions, () => runLocked(deps, options))
+      : await withQualityRunLock(deps.databaseUrl, lockOptions, () => runLocked(deps, options));
   } catch (error) {
     deps.observer?.runFinished(options.mode, 'failed');
     throw error;
@@ -100,8 +104,7 @@ export async function runQualityCheck(deps: QualityRunDeps, options: QualityRunO
 
 async function runLocked(deps: QualityRunDeps, options: QualityRunOptions): Promise<QualityRun> {
   const { db, log } = deps;
-  const startedAt = await databaseNow(db);
-  const since = options.mode === 'incremental' ? await incrementalWindowStart(db) : null;
+  const { startedAt, since } = await runStart(db, options.mode);
   const mode: CheckMode = since === null ? 'full' : 'incremental';
 
   const [firstChecks, stuck, queueHealth] = await Promise.all([

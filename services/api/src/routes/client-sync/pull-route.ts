@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { PULLED_TABLES, pullChanges, pullResponseBody, SyncResetRequiredError, type PulledTable } from '@ach/client-sync';
+import { PULLED_TABLES, pullChanges, pullResponseBytes, SyncResetRequiredError, type PulledTable } from '@ach/client-sync';
 import type { AppDeps } from '../../app-deps.ts';
 import { JSON_BODY_PROBLEMS, problemResponses, RATE_LIMITED, USER_ROUTE_PROBLEMS } from '../../api-docs/problem-responses.ts';
 import type { ClientSyncMetrics } from './client-sync-metrics.ts';
@@ -56,7 +56,7 @@ export function registerPullRoute(
     request.log.info({
       clientSync: { operation: 'pull', outcome: 'ok', durationMs: Math.round(seconds * 1000), lastPulledAt: watermark, timestamp: result.timestamp, full: watermark === 0, fullTables: [...fullTables], records },
     }, 'client sync pull');
-    // Already JSON: a string with a JSON content type is sent as it is (no parse, no re-serialize).
-    return reply.type('application/json; charset=utf-8').send(pullResponseBody(result.timestamp, result.tables) as never);
+    // Already JSON, already bytes: a Buffer is sent as it is (no parse, no re-serialize, no re-encode).
+    return reply.type('application/json; charset=utf-8').send(pullResponseBytes(result.timestamp, result.tables) as never);
   });
 }
