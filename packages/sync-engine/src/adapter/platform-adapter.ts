@@ -1,5 +1,5 @@
 import type { Platform, PlatformId, SyncMode } from '@ach/db';
-import type { PlatformProgress } from '@ach/library';
+import type { AchievementRecord, TitleRecord, UnlockRecord } from '@ach/library';
 
 /**
  * What the engine needs from a platform, in the engine's terms. An adapter (worker-steam's
@@ -82,22 +82,12 @@ export interface CredentialExpiry {
   refreshExpiresAt?: Date | null;
 }
 
-export interface TitleSummary {
-  /** The natural key, exactly as the platform spells it (Steam appid, PSN npCommunicationId, Xbox titleId). */
-  platformGameId: string;
-  name: string;
-  iconUrl: string | null;
-  /**
-   * Opaque: equal to the stored marker means "nothing new for this user in this title". Steam uses
-   * last-played time + playtime, PSN would use lastUpdatedDateTime, Xbox lastUnlock.
-   */
-  changeMarker: string;
-  lastPlayedAt: Date | null;
-  playtimeMinutes: number | null;
-  /** Game-level facts only (the same for every user); stored in games.platform_specific_data. */
-  gameData?: Record<string, unknown>;
-  /** The user's progress as the platform reports it (completion, points, per-platform counts); wins over computed figures. */
-  progress?: PlatformProgress;
+/**
+ * One title on the account, as the library stores it (`TitleRecord`: natural key, name, icon, the
+ * opaque change marker — equal to the stored one means "nothing new for this user here" — play
+ * data, game-level facts and the platform's own progress), plus what only the engine reads.
+ */
+export interface TitleSummary extends TitleRecord {
   /**
    * How many achievements the platform says the title defines, when its list says so (PSN's
    * `definedTrophies`). Cached definitions with a different count are fetched again at once (a DLC
@@ -106,19 +96,8 @@ export interface TitleSummary {
   definedAchievements?: number;
 }
 
-export interface AchievementDefinition {
-  platformAchievementId: string;
-  name: string;
-  description: string | null;
-  iconUrl: string | null;
-  iconLockedUrl: string | null;
-  hidden: boolean;
-  points: number | null;
-  type: string | null;
-  /** 0–100, or null when the platform gives none. */
-  rarityPercentage: number | null;
-  platformData?: Record<string, unknown>;
-}
+/** A definition as the library stores it; rarity 0–100 or null when the platform gives none. */
+export type AchievementDefinition = AchievementRecord;
 
 export interface GameMetadata {
   achievements: AchievementDefinition[];
@@ -130,10 +109,8 @@ export interface GameMetadata {
   gameData?: Record<string, unknown>;
 }
 
-export interface UserUnlock {
-  platformAchievementId: string;
-  earnedAt: Date | null;
-}
+/** One earned achievement, as the library stores it. */
+export type UserUnlock = UnlockRecord;
 
 export interface UserUnlocks {
   /** Earned achievements only. */
