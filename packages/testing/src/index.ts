@@ -4,3 +4,4 @@ export { freePort, startOwnPostgres, startOwnRedis, type OwnPostgres, type OwnRe
 export { withDatabase } from './test-services.ts';
 export { platformErrorOf } from './platform-error-of.ts';
 export { changedKeys, rowVersions } from './sync-assertions.ts';
+export { userBearer } from './user-bearer.ts';

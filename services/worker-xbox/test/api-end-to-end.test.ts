@@ -1,7 +1,7 @@
+import { userBearer } from '@ach/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/src/app.ts';
@@ -66,15 +66,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const bearer = async (userId: string) => ({
-  authorization: `Bearer ${await new SignJWT({ role: 'authenticated' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setAudience('authenticated')
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET))}`,
-});
+const bearer = (userId: string) => userBearer(userId, JWT_SECRET);
 
 describe('end to end through the API', () => {
   it('signup → PUT /accounts/xbox → POST /sync/xbox → worker → succeeded: every title (360 included), achievement, unlock and rarity of the sandbox, Xbox’s gamerscore', async () => {
