@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@ach/observability';
 import { PlatformError } from '@ach/platform-clients';
 import { createRedisConnection, createSyncQueue, subscribeSyncEvents, SYNC_JOB_NAME, type SyncEvent, type SyncJob } from '@ach/queue';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 import { createSyncEngine, createSyncRunRepository, createSyncWorker, type SyncWorker } from '../src/index.ts';
 import { createInMemoryPlatform } from './support/in-memory-platform.ts';
 import { createSyncLog, createUser, linkAccount } from './support/seed.ts';
@@ -54,16 +54,7 @@ afterAll(async () => {
   await t.drop();
 });
 
-async function settled(jobId: string, timeoutMs = 30_000): Promise<Job<SyncJob>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await queue.getJob(jobId);
-    const state = job ? await job.getState() : 'missing';
-    if (job && (state === 'completed' || state === 'failed')) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
+const settled = (jobId: string, timeoutMs = 30_000): Promise<Job<SyncJob>> => settledJob(queue, jobId, timeoutMs);
 
 /** A linked user, a queued run, its job (one attempt unless told), and every event published for it. */
 async function runFailing(fault: () => void | Promise<void>, options: { attempts?: number; backoffMs?: number } = {}) {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@ach/observability';
 import { createRedisConnection, createSyncQueue, SYNC_JOB_NAME, type SyncJob } from '@ach/queue';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 import { createSyncEngine, createSyncRunRepository, createSyncWorker, type SyncWorker } from '../src/index.ts';
 import { createInMemoryPlatform } from './support/in-memory-platform.ts';
 import { createSyncLog, createUser, linkAccount } from './support/seed.ts';
@@ -35,16 +35,7 @@ afterAll(async () => {
   await t.drop();
 });
 
-async function settled(jobId: string, timeoutMs = 30_000): Promise<Job<SyncJob>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await queue.getJob(jobId);
-    const state = job ? await job.getState() : 'missing';
-    if (job && (state === 'completed' || state === 'failed')) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
+const settled = (jobId: string, timeoutMs = 30_000): Promise<Job<SyncJob>> => settledJob(queue, jobId, timeoutMs);
 
 async function enqueue(userId: string) {
   const syncId = await createSyncLog(t.db, userId, 'steam');

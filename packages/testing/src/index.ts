@@ -5,3 +5,4 @@ export { withDatabase } from './test-services.ts';
 export { platformErrorOf } from './platform-error-of.ts';
 export { changedKeys, rowVersions } from './sync-assertions.ts';
 export { userBearer } from './user-bearer.ts';
+export { settledJob } from './settled-job.ts';

@@ -9,7 +9,7 @@ import { createLogger } from '@ach/observability';
 import { psn, psnEnv, psnWorkerEnv, type PsnWorkerEnv } from '@ach/platform-registry';
 import { createRedisConnection, createSyncQueue, type SyncJob } from '@ach/queue';
 import { startSandbox, type PsnLibraryOptions, type StartedSandbox } from '@ach/platform-sandbox';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 import { runWorkerProcess, workerCoreEnv, type SyncStats, type WorkerCoreEnv, type WorkerProcess } from '@ach/sync-engine';
 import { requestSync } from '@ach/sync-runs';
 import type { Selectable } from 'kysely';
@@ -121,15 +121,8 @@ export async function createPsnSyncHarness(options: { env?: Record<string, strin
       const accepted = await requestSync({ db: t.db, queues: { psn: queue }, log, enqueueTimeoutMs: 5_000 }, { userId, platform: psn, mode });
       return accepted.syncId;
     },
-    async settled(jobId, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const job = await queue.getJob(jobId);
-        const state = job ? await job.getState() : 'missing';
-        if (job && (state === 'completed' || state === 'failed')) return job;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+    settled(jobId, timeoutMs = 60_000) {
+      return settledJob(queue, jobId, timeoutMs);
     },
     async run(syncId) {
       const row = await t.db.selectFrom('sync_logs').selectAll().where('id', '=', syncId).executeTakeFirstOrThrow();

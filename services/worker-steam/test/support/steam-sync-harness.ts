@@ -8,7 +8,7 @@ import { createLogger } from '@ach/observability';
 import { steam, steamWorkerEnv, type SteamWorkerEnv } from '@ach/platform-registry';
 import { createRedisConnection, createSyncQueue, type SyncJob } from '@ach/queue';
 import { startSandbox, DEFAULT_STEAM_API_KEY, type StartedSandbox, type SteamAccountOptions } from '@ach/platform-sandbox';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 import { runWorkerProcess, workerCoreEnv, type WorkerCoreEnv, type WorkerProcess } from '@ach/sync-engine';
 import { requestSync } from '@ach/sync-runs';
 
@@ -85,15 +85,8 @@ export async function createSteamSyncHarness(
       const accepted = await requestSync({ db: t.db, queues: { steam: queue }, log, enqueueTimeoutMs: 5_000 }, { userId, platform: steam, mode });
       return accepted.syncId;
     },
-    async settled(jobId, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const job = await queue.getJob(jobId);
-        const state = job ? await job.getState() : 'missing';
-        if (job && (state === 'completed' || state === 'failed')) return job;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+    settled(jobId, timeoutMs = 60_000) {
+      return settledJob(queue, jobId, timeoutMs);
     },
     async close() {
       for (const worker of workers) await worker.close();

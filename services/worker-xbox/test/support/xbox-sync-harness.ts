@@ -12,7 +12,7 @@ import { startSandbox, type StartedSandbox } from '@ach/platform-sandbox';
 import { createRedisConnection, createSyncQueue, type SyncJob } from '@ach/queue';
 import { runWorkerProcess, workerCoreEnv, type SyncStats, type WorkerCoreEnv, type WorkerProcess } from '@ach/sync-engine';
 import { requestSync } from '@ach/sync-runs';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 
 type SandboxOptions = NonNullable<Parameters<typeof startSandbox>[0]>;
 
@@ -135,15 +135,8 @@ export async function createXboxSyncHarness(options: { sandbox?: SandboxOptions;
       const accepted = await requestSync({ db: t.db, queues: { xbox: queue }, log, enqueueTimeoutMs: 5_000 }, { userId, platform: xbox, mode });
       return accepted.syncId;
     },
-    async settled(jobId, timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const job = await queue.getJob(jobId);
-        const state = job ? await job.getState() : 'missing';
-        if (job && (state === 'completed' || state === 'failed')) return job;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+    settled(jobId, timeoutMs = 90_000) {
+      return settledJob(queue, jobId, timeoutMs);
     },
     async sync(userId, mode = 'incremental') {
       const syncId = await h.requestSync(userId, mode);
