@@ -27,6 +27,8 @@ export default tseslint.config(
       // Tests assert on raw state, and the test harness checks row versions (xmin).
       '**/test/**',
       'packages/testing/src/**',
+      // The reliability suite checks the database's state after breaking things on purpose.
+      'reliability/**',
       // A benchmark's baseline IS a raw statement (bare unnest, one upsert per row, COPY).
       'bench/**',
     ],
