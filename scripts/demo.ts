@@ -3,6 +3,9 @@
  * sandbox, the api, the three workers and the monitor as separate processes (as they run in production),
  * creates a demo user, links all three platforms to sandbox accounts, syncs them, prints what landed,
  * and keeps running until Ctrl-C. Service logs go to .demo/logs/<service>.log.
+ *
+ * When DATABASE_URL or REDIS_URL does not answer and this machine has postgres / redis-server, it starts
+ * a throwaway server instead (scripts/demo/servers-for-demo.ts), says so, and deletes it on exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,10 +16,12 @@ import pg from 'pg';
 import { createDb, migrateToLatest, type Platform } from '@ach/db';
 import { builtinPlatforms } from '@ach/platform-registry';
 import { DEMO_ACCOUNTS } from '../services/platform-sandbox/src/demo-accounts.ts';
+import { postgresForDemo, redactUrl, redisForDemo, type DemoServer } from './demo/servers-for-demo.ts';
 
 const root = join(import.meta.dirname, '..');
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/achievements';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Replaced by a throwaway server's URL when the configured one does not answer.
+let databaseUrl = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/achievements';
+let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const apiPort = Number(process.env.PORT ?? 3000);
 const sandboxPort = Number(process.env.SANDBOX_PORT ?? 4010);
 const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
@@ -54,10 +59,13 @@ const env: Record<string, string> = {
 };
 
 const children: { name: string; child: ChildProcess }[] = [];
+const servers: DemoServer[] = [];
 
 function start(name: string, entry: string): void {
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Detached: in a process group of its own, so the terminal's Ctrl-C (SIGINT to the whole foreground
+  // group) reaches only us and the service gets our one SIGTERM — a second signal makes it quit at once.
+  const child = spawn(process.execPath, [join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   child.on('exit', (code, signal) => {
@@ -91,23 +99,43 @@ async function ensureDatabase(): Promise<void> {
   await admin.end();
 }
 
+/** The configured servers, or throwaway ones standing in for those that do not answer. */
+async function pickServers(): Promise<void> {
+  const postgres = await postgresForDemo(databaseUrl);
+  servers.push(postgres);
+  if (postgres.notice) console.log(postgres.notice);
+  const redis = await redisForDemo(redisUrl);
+  servers.push(redis);
+  if (redis.notice) console.log(redis.notice);
+  databaseUrl = env.DATABASE_URL = postgres.url;
+  redisUrl = env.REDIS_URL = redis.url;
+}
+let picking: Promise<void> = Promise.resolve();
+
 let stopping = false;
-async function stopAll(): Promise<void> {
+/** SIGTERM to every service, then the throwaway servers go; false when a service did not stop cleanly. */
+async function stopAll(): Promise<boolean> {
   stopping = true;
-  await Promise.all(
+  const clean = await Promise.all(
     children.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
+      ({ name, child }) =>
+        new Promise<boolean>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(true);
           const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
-          child.once('exit', () => {
+          child.once('exit', (code, signal) => {
             clearTimeout(force);
-            resolve();
+            if (code !== 0) console.error(`${name} did not stop cleanly (${code ?? signal}); see ${join(logDir, `${name}.log`)}`);
+            resolve(code === 0);
           });
           child.kill('SIGTERM');
         }),
     ),
   );
+  // After the services: they close their connections before the servers go. A Ctrl-C while a
+  // throwaway server is still starting waits for it, so it is removed too.
+  await picking.catch(() => {});
+  for (const server of servers.splice(0)) await server.remove().catch((error: unknown) => console.error(`removing a throwaway server: ${(error as Error).message}`));
+  return clean.every(Boolean);
 }
 
 async function api<T>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -120,14 +148,25 @@ async function api<T>(method: string, path: string, token: string, body?: unknow
 }
 
 mkdirSync(logDir, { recursive: true });
-process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
-process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+let signalled = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // A second Ctrl-C: stop waiting for the services (the throwaway servers are still removed).
+    if (signalled) return void children.forEach(({ child }) => child.kill('SIGKILL'));
+    signalled = true;
+    void stopAll().then((clean) => process.exit(clean ? 0 : 1));
+  });
+}
+// Last resort when we exit without stopAll (a crash): detached services would otherwise outlive us.
+process.on('exit', () => children.forEach(({ child }) => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
 
 try {
+  picking = pickServers();
+  await picking;
   await ensureDatabase();
   const db = createDb(databaseUrl, { max: 4, applicationName: 'demo' });
   await migrateToLatest(db, databaseUrl);
-  console.log(`migrated ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
+  console.log(`migrated ${redactUrl(databaseUrl)}`);
 
   start('sandbox', 'services/platform-sandbox/src/server.ts');
   await waitUntil('the platform sandbox', async () => ((await fetch(`${sandboxUrl}/__sandbox/health`)).ok ? true : undefined), 20_000);
@@ -199,6 +238,8 @@ Bull Board    ${apiUrl}/admin/queues   (user ${env.BULL_BOARD_USER}, password ${
 Metrics       ${apiUrl}/metrics
 Sandbox       ${sandboxUrl}/__sandbox/calls
 Logs          ${logDir}
+Postgres      ${redactUrl(databaseUrl)}
+Redis         ${redactUrl(redisUrl)}
 Bearer token  ${token}
 
 Try: curl -H "authorization: Bearer $TOKEN" ${apiUrl}/me/games

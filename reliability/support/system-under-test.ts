@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { createDb, migrateToLatest, type Database, type Platform } from '@ach/db';
@@ -11,6 +11,24 @@ import { freePort, startOwnPostgres, startOwnRedis, userBearer, type OwnPostgres
 const root = join(import.meta.dirname, '../..');
 /** Every process's output of the whole suite lands here, one file per process, for the secret scan. */
 export const RELIABILITY_LOG_DIR = join(root, '.reliability', 'logs');
+/**
+ * What each system of the suite was given or handed out (its secrets, the users' tokens, the platform
+ * tokens its sandbox issued), one JSON file per system, so the secret scan can look for every system's
+ * secrets in every log file. Apart from the logs: these files are the secrets.
+ */
+export const RELIABILITY_SECRETS_DIR = join(root, '.reliability', 'secrets');
+
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|_KEY$/;
+
+/** The shape of a file in RELIABILITY_SECRETS_DIR. */
+export interface SystemSecretsRecord {
+  label: string;
+  /** By variable name (plus the Bull Board `Authorization` header). */
+  secrets: Record<string, string>;
+  userTokens: string[];
+  /** Platform credentials users pasted (the sandbox's seeded accounts) and tokens the sandbox issued. */
+  platformSecrets: string[];
+}
 
 export type ServiceKind = 'api' | 'monitor' | `worker-${Platform}`;
 
@@ -60,6 +78,8 @@ export interface RunningSystem {
   db: Kysely<Database>;
   /** Secrets the system was given; the scan checks none of them leaks. */
   secrets: { jwtSecret: string; encryptionKey: string; bullBoardPassword: string; metricsToken: string };
+  /** Every environment value named like a secret that a service got, by name (the above, STEAM_API_KEY, a scenario's own). */
+  givenSecrets: Record<string, string>;
   bullBoardAuth: string;
   services: ServiceProcess[];
   /** Starts one more process of a kind (another replica, or a replacement after a kill). */
@@ -73,6 +93,12 @@ export interface RunningSystem {
   api<T = unknown>(method: string, path: string, authorization?: string, body?: unknown): Promise<{ status: number; body: T; text: string }>;
   /** Every line every process of this system wrote. */
   allLines(): string[];
+  /** Processes that have exited, as `name: code or signal` (empty while every process runs). */
+  exitedServices(): string[];
+  /** Every `api()` answer with a 4xx/5xx status, as `METHOD path → status body` (also in the log directory). */
+  errorBodies: string[];
+  /** The bearer tokens `signUp()` minted. */
+  userTokens: string[];
   /** SIGTERM to every process, wait for exits, then remove the private servers. Returns exit codes. */
   stop(): Promise<Record<string, number | string>>;
 }
@@ -144,6 +170,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (kind === 'monitor') env.MONITOR_METRICS_PORT ??= String(await freePort());
     const child = spawn(process.execPath, [join(root, entryOf(kind))], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const file = createWriteStream(join(RELIABILITY_LOG_DIR, `${label}-${name.replace('#', '-')}.log`), { flags: 'a' });
+    // The lines are kept in memory too; a lost log file (the directory emptied by another run) must not crash the test.
+    file.on('error', () => {});
     logs.set(name, file);
     const lines: string[] = [];
     const collect = (stream: NodeJS.ReadableStream) => {
@@ -173,6 +201,23 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   }
 
   const bullBoardAuth = `Basic ${Buffer.from(`ops:${secrets.bullBoardPassword}`).toString('base64')}`;
+  const errorBodies: string[] = [];
+  const userTokens: string[] = [];
+  const givenSecrets = Object.fromEntries(
+    [baseEnv, ...Object.values(options.envFor ?? {})].flatMap((env) => Object.entries(env ?? {}).filter(([name, value]) => SECRET_NAME.test(name) && value !== '')),
+  );
+  const errorLog = join(RELIABILITY_LOG_DIR, `${label}-api-errors.log`);
+  const recordSecrets = () => {
+    mkdirSync(RELIABILITY_SECRETS_DIR, { recursive: true });
+    const platformSecrets = [
+      ...sandbox.state.psn.listAccounts().map((a) => a.npsso),
+      ...sandbox.state.xbox.listAccounts().map((a) => a.seedRefreshToken),
+      ...sandbox.state.issuedSecrets(),
+    ];
+    const record: SystemSecretsRecord = { label, secrets: { ...givenSecrets, bullBoardAuth }, userTokens, platformSecrets };
+    writeFileSync(join(RELIABILITY_SECRETS_DIR, `${label}.json`), JSON.stringify(record));
+  };
+  recordSecrets();
   const system: RunningSystem = {
     postgres,
     redis,
@@ -183,6 +228,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     sandbox,
     db,
     secrets,
+    givenSecrets,
     bullBoardAuth,
     services,
     startService,
@@ -192,7 +238,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     },
     async signUp(email = `user-${randomBytes(6).toString('hex')}@reliability.test`) {
       const row = await db.insertInto('auth.users').values({ email, email_confirmed_at: new Date() }).returning('id').executeTakeFirstOrThrow();
-      return { userId: row.id, ...(await userBearer(row.id, secrets.jwtSecret).then((h) => ({ authorization: h.authorization }))) };
+      const { authorization } = await userBearer(row.id, secrets.jwtSecret);
+      userTokens.push(authorization.slice('Bearer '.length));
+      return { userId: row.id, authorization };
     },
     async api(method, path, authorization, body) {
       const res = await fetch(`${apiUrl}${path}`, {
@@ -201,6 +249,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
+      if (res.status >= 400) {
+        const entry = `${method} ${path} → ${res.status} ${text}`;
+        errorBodies.push(entry);
+        // The directory is made afresh at the start of each suite run (reliability/support/fresh-output-dirs.ts).
+        mkdirSync(RELIABILITY_LOG_DIR, { recursive: true });
+        appendFileSync(errorLog, `${entry}\n`);
+      }
       let parsed: unknown = text;
       try {
         parsed = JSON.parse(text);
@@ -210,6 +265,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       return { status: res.status, body: parsed as never, text };
     },
     allLines: () => services.flatMap((s) => s.lines),
+    exitedServices: () =>
+      services.filter((s) => s.child.exitCode !== null || s.child.signalCode !== null).map((s) => `${s.name}: ${s.child.exitCode ?? s.child.signalCode}`),
+    errorBodies,
+    userTokens,
     stop() {
       stopping ??= stopEverything();
       return stopping;
@@ -226,6 +285,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       }),
     );
     for (const file of logs.values()) file.end();
+    recordSecrets();
     await sandbox.close();
     await db.destroy();
     await redis?.stop();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisUrlSchema } from './redis-url.ts';
 
 /** A base URL is scheme + host (+ port) only; clients append each platform's real path. */
 export const baseUrl = (fallback: string) =>
@@ -18,8 +19,21 @@ export const databaseEnv = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://root@127.0.0.1:5432/achievements'),
 });
 
+/**
+ * REDIS_URL: one server (`redis://host:port`), or a Redis Cluster — several comma-separated nodes
+ * (`redis://h1:7000,h2:7001`) or one seed with `?cluster=true`; see redis-url.ts. Stays the string
+ * (createRedisConnection reads it); a cluster also needs a hash-tagged QUEUE_PREFIX, which each
+ * process's schema checks with `requireHashTaggedPrefixOnCluster`.
+ */
 export const redisEnv = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379')
+    .superRefine((value, ctx) => {
+      const parsed = redisUrlSchema.safeParse(value);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    }),
   QUEUE_PREFIX: z
     .string()
     .min(1)

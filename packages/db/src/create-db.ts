@@ -36,6 +36,11 @@ export function createPool(url: string, options: CreateDbOptions = {}): pg.Pool 
   // An idle client that loses its server (Postgres restart) emits 'error'; without a listener that
   // would crash the process. The pool drops the client and the next query reconnects.
   pool.on('error', () => {});
+  // The pool listens only while a client is idle: one checked out (a transaction between statements,
+  // a query whose answer arrived in the same read as the server's FATAL goodbye) would throw its
+  // 'error' out of the process. The caller's next statement fails instead, and the pool discards the
+  // client when it comes back (it is no longer queryable).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

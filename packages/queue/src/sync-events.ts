@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { z } from 'zod';
 import { platformSlugSchema } from './sync-job.ts';
 
@@ -21,7 +21,7 @@ export function syncEventsChannel(prefix: string, userId: string): string {
   return `${prefix}:sync-events:${userId}`;
 }
 
-export async function publishSyncEvent(redis: Redis, prefix: string, event: SyncEvent): Promise<void> {
+export async function publishSyncEvent(redis: RedisClient, prefix: string, event: SyncEvent): Promise<void> {
   await redis.publish(syncEventsChannel(prefix, event.userId), JSON.stringify(syncEventSchema.parse(event)));
 }
 
@@ -39,7 +39,7 @@ export function parseSyncEvent(message: string): SyncEvent | undefined {
 
 /** `subscriber` must be a connection used for nothing else (Redis subscriber mode). Returns an unsubscribe. */
 export async function subscribeSyncEvents(
-  subscriber: Redis,
+  subscriber: RedisClient,
   prefix: string,
   userId: string,
   onEvent: (event: SyncEvent) => void,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import type { Kysely } from 'kysely';
 import { createDb, pingDatabase, type Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
@@ -7,7 +7,7 @@ import { waitForDependencies } from './wait-for-dependencies.ts';
 
 export interface CoreConnections {
   db: Kysely<Database>;
-  redis: Redis;
+  redis: RedisClient;
   close: () => Promise<void>;
 }
 

@@ -1,8 +1,7 @@
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueue, SYNC_JOB_NAME, type SyncJob } from '@ach/queue';
+import { createRedisConnection, createSyncQueue, SYNC_JOB_NAME, type SyncJob, type RedisClient } from '@ach/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 import { createSyncEngine, createSyncRunRepository, createSyncWorker, type SyncWorker } from '../src/index.ts';
 import { createInMemoryPlatform } from './support/in-memory-platform.ts';
@@ -11,7 +10,7 @@ import { createSyncLog, createUser, linkAccount } from './support/seed.ts';
 const log = createLogger({ name: 'ownership-claimed-test', level: 'silent' });
 let t: TestDatabase;
 let r: TestRedis;
-let redis: Redis;
+let redis: RedisClient;
 let queue: Queue<SyncJob>;
 let runner: SyncWorker;
 const platform = createInMemoryPlatform('steam');

@@ -41,6 +41,13 @@ describe('runWorkerProcess in-process', () => {
     expect((failure as ConfigError).variables).toEqual(['LATER_API_KEY']);
   });
 
+  it('refuses a cluster REDIS_URL whose QUEUE_PREFIX has no hash tag (ConfigError naming QUEUE_PREFIX), before connecting', async () => {
+    const cluster = { ...env(), LATER_API_KEY: 'k', REDIS_URL: 'redis://127.0.0.1:1,127.0.0.1:2', QUEUE_PREFIX: 'ach' };
+    const failure = await runWorkerProcess(adapterless, { env: cluster }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).variables).toEqual(['QUEUE_PREFIX']);
+  });
+
   it('a module without an adapter connects, consumes nothing and closes (twice is fine)', async () => {
     const worker = await runWorkerProcess(adapterless, { env: { ...env(), LATER_API_KEY: 'k', WORKER_CONCURRENCY: '2' } });
     expect(worker.worker).toBeUndefined();

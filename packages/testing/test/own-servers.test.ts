@@ -1,7 +1,10 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { startOwnPostgres, startOwnRedis } from '../src/own-servers.ts';
+import { findPostgresBinDir, startOwnPostgres, startOwnRedis } from '../src/own-servers.ts';
 
 describe('private servers for kill/restart tests', () => {
   it('a private Postgres answers, survives a restart on the same port, and is removed', async () => {
@@ -38,6 +41,36 @@ describe('private servers for kill/restart tests', () => {
     } finally {
       redis.disconnect();
       await server.stop();
+    }
+  });
+});
+
+describe('finding initdb and pg_ctl', () => {
+  it('takes PG_BIN when it has both, else the newest /usr/lib/postgresql/<version>/bin, else PATH', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ach-pgbin-'));
+    const fakeBin = (dir: string, commands = ['initdb', 'pg_ctl']) => {
+      mkdirSync(dir, { recursive: true });
+      for (const command of commands) {
+        writeFileSync(join(dir, command), '#!/bin/sh\n');
+        chmodSync(join(dir, command), 0o755);
+      }
+      return dir;
+    };
+    try {
+      const debian = join(root, 'debian');
+      fakeBin(join(debian, '9.6', 'bin'));
+      const v16 = fakeBin(join(debian, '16', 'bin'));
+      fakeBin(join(debian, '17', 'bin'), ['pg_ctl']); // a client-only install: no initdb
+      const onPath = fakeBin(join(root, 'path'));
+      const custom = fakeBin(join(root, 'custom'));
+
+      expect(findPostgresBinDir(undefined, onPath, debian)).toBe(v16);
+      expect(findPostgresBinDir(custom, onPath, debian)).toBe(custom);
+      expect(findPostgresBinDir(join(root, 'nothing-here'), onPath, debian)).toBeUndefined();
+      expect(findPostgresBinDir(undefined, `${join(root, 'empty')}:${onPath}`, join(root, 'no-debian'))).toBe(onPath);
+      expect(findPostgresBinDir(undefined, join(root, 'empty'), join(root, 'no-debian'))).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

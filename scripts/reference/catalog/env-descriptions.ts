@@ -5,8 +5,8 @@
  */
 export const ENV_DESCRIPTIONS: Readonly<Record<string, string>> = {
   DATABASE_URL: 'Postgres connection string (a Supabase project: its session pooler or direct connection, port 5432).',
-  REDIS_URL: 'Redis connection string (`rediss://` for TLS): queues, rate limits, idempotency keys, live progress.',
-  QUEUE_PREFIX: 'Prefix of every Redis key and BullMQ queue of this deployment (`{ach}` on Redis Cluster, so a queue\'s keys share a slot). Every process of one deployment must use the same one.',
+  REDIS_URL: 'Redis connection string (`rediss://` for TLS): queues, rate limits, idempotency keys, live progress. One host is a single server; a Redis Cluster is several comma-separated nodes (`redis://h1:7000,h2:7001`) or one seed with `?cluster=true` (credentials and TLS apply to every node; database 0 only).',
+  QUEUE_PREFIX: 'Prefix of every Redis key and BullMQ queue of this deployment. On a Redis Cluster it must contain a hash tag (`{ach}`) so every key shares one slot, or the process refuses to start. Every process of one deployment must use the same one.',
   LOG_LEVEL: 'pino log level.',
   CREDENTIALS_ENCRYPTION_KEY: 'AES-256-GCM key for stored platform tokens: 32 random bytes, base64 (`openssl rand -base64 32`).',
   CREDENTIALS_ENCRYPTION_OLD_KEYS: 'Retired keys (comma-separated) still accepted for reading, so the key can be rotated without downtime (new writes use `CREDENTIALS_ENCRYPTION_KEY`).',
@@ -91,7 +91,7 @@ export const UNSCHEMATIZED_ENV_DESCRIPTIONS: Readonly<Record<string, string>> = 
   TEST_REDIS_URL: 'Tests and the bench: the Redis to use (default `redis://127.0.0.1:6379`); each test file gets a key prefix of its own.',
   TESTCONTAINERS_DISABLED: 'Tests: `true` never tries Testcontainers, even when a Docker engine answers (then `TEST_DATABASE_URL` / `TEST_REDIS_URL`).',
   DOCKER_HOST: 'Tests: the Docker engine Testcontainers would use.',
-  PG_BIN: 'Tests that start a private Postgres: the folder with `initdb` / `pg_ctl` (default `/usr/lib/postgresql/15/bin`).',
+  PG_BIN: 'Tests that start a private Postgres, and the demo\'s throwaway one: the folder with `initdb` / `pg_ctl` (default: the newest `/usr/lib/postgresql/<version>/bin`, else `PATH`).',
   TEST_LOG_LEVEL: 'Monitor tests: log level of the monitor under test (default `silent`).',
   BENCH_DATABASE_URL: 'Bench: superuser URL of the Postgres the scenarios create their databases in (else `TEST_DATABASE_URL`).',
   BENCH_REDIS_URL: 'Bench: the Redis to use (else `TEST_REDIS_URL`).',

@@ -70,7 +70,7 @@ export function queuesSection(): SectionResult {
     '[Error codes](#error-codes)).',
     '',
     `Worker lock (\`SYNC_WORKER_LOCK_SETTINGS\`): ${code(JSON.stringify(SYNC_WORKER_LOCK_SETTINGS))} — a killed worker's job`,
-    'is taken over by another replica within ~15 s.',
+    'is taken over by another replica within ~9 s (so that it finishes within 15 s of the kill).',
     '',
     '### Monitor queue',
     '',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, credentialsKeyEnv, databaseEnv, logEnv, optionalSecretOfAtLeast, redisEnv, trustedFetchUrl } from '@ach/config';
+import { baseUrl, credentialsKeyEnv, databaseEnv, logEnv, optionalSecretOfAtLeast, redisEnv, requireHashTaggedPrefixOnCluster, trustedFetchUrl } from '@ach/config';
 import { qualitySettingsEnv, qualitySettingsFrom, type QualitySettings } from '@ach/monitor';
 import { builtinPlatformRegistry, type PlatformRegistry } from '@ach/platform-registry';
 import type { AppOptions } from './app-deps.ts';
@@ -58,6 +58,7 @@ export const apiEnvFor = (platforms: PlatformRegistry) =>
   apiOwnEnv
     .extend(platforms.env.shape as Record<never, never>)
     .superRefine((env, ctx) => {
+      requireHashTaggedPrefixOnCluster(env, ctx);
       if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_JWKS_URL) {
         ctx.addIssue({
           code: 'custom',

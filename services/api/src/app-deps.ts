@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import type { Kysely } from 'kysely';
 import type { CredentialCipher } from '@ach/crypto';
 import type { Database } from '@ach/db';
@@ -16,9 +16,9 @@ export interface AppDeps {
   /** One per registry slug: `createSyncQueues(platforms.slugs, …)`. */
   queues: SyncQueues;
   /** Producer connection (fails fast): idempotency keys, rate limits, readiness. */
-  redis: Redis;
+  redis: RedisClient;
   /** Opens the app's one subscriber connection, shared by every SSE stream (subscriber mode takes a connection over); called at most once per app. */
-  createSubscriber: () => Redis;
+  createSubscriber: () => RedisClient;
   cipher: CredentialCipher;
   log: Logger;
   config: ApiConfig;

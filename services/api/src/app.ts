@@ -10,7 +10,7 @@ import { authenticationPlugin } from './plugins/authentication.ts';
 import { bullBoardPlugin } from './plugins/bull-board.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
-import { frameworkErrors, installProblemErrors } from './plugins/problem-errors.ts';
+import { clientErrorProblem, frameworkErrors, installProblemErrors } from './plugins/problem-errors.ts';
 import { installTextInputGuard } from './plugins/text-input-guard.ts';
 import { ProblemError } from './problem.ts';
 import { coalescingRedisStore } from './rate-limit/coalescing-redis-store.ts';
@@ -44,6 +44,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
     frameworkErrors,
+    clientErrorHandler: clientErrorProblem,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

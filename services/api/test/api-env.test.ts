@@ -133,3 +133,17 @@ describe('api environment: per-user rate limits and stream caps', () => {
     expect(run.stderr).toContain('SYNC_RATE_LIMIT_PER_MINUTE');
   });
 });
+
+describe('api environment: Redis Cluster', () => {
+  it('a cluster REDIS_URL with a QUEUE_PREFIX without a hash tag stops the server with exit 78, naming the fix', async () => {
+    const run = await runServer({ ...base(), REDIS_URL: 'redis://127.0.0.1:1,127.0.0.1:2', QUEUE_PREFIX: 'ach' });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('QUEUE_PREFIX: must contain a hash tag such as {ach} when REDIS_URL is a Redis Cluster');
+  });
+
+  it('accepts both cluster forms with a hash-tagged prefix', () => {
+    for (const REDIS_URL of ['redis://10.0.0.1:7000,10.0.0.2:7001', 'rediss://clustercfg.example.com:6379?cluster=true']) {
+      expect(parseEnv(apiEnv, { ...base(), REDIS_URL, QUEUE_PREFIX: '{ach}' })).toMatchObject({ REDIS_URL, QUEUE_PREFIX: '{ach}' });
+    }
+  });
+});

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { createCredentialCipher } from '@ach/crypto';
 import { createLogger } from '@ach/observability';
 import { createPlatformHttp, PlatformError } from '@ach/platform-clients';
 import { builtinPlatforms, createPlatformRegistry, type ClientHooks, type PlatformLinking, type PlatformModule } from '@ach/platform-registry';
-import { createRedisConnection, createSyncQueues, syncQueueName, type SyncQueues } from '@ach/queue';
+import { createRedisConnection, createSyncQueues, syncQueueName, type SyncQueues, type RedisClient } from '@ach/queue';
 import { runWorkerProcess, type PlatformAdapter, type WorkerProcess } from '@ach/sync-engine';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
 import { createApp } from '../src/app.ts';
@@ -212,11 +211,11 @@ let server: Server;
 let retroUrl: string;
 let t: TestDatabase;
 let r: TestRedis;
-let producer: Redis;
+let producer: RedisClient;
 let queues: SyncQueues;
 let app: FastifyInstance;
 let worker: WorkerProcess;
-const subscribers: Redis[] = [];
+const subscribers: RedisClient[] = [];
 const credentialsKey = randomBytes(32).toString('base64');
 
 beforeAll(async () => {
@@ -279,7 +278,7 @@ afterAll(async () => {
 });
 
 /** The producer fails fast until connected: the first request must not race its handshake. */
-async function waitUntilReady(redis: Redis): Promise<void> {
+async function waitUntilReady(redis: RedisClient): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
 }

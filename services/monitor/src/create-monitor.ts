@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { pingRedis, type RedisClient } from '@ach/queue';
 import type { Kysely } from 'kysely';
 import type { Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
@@ -67,7 +67,7 @@ export interface RunningMonitor {
  * /health server and the schedules. `db` and `redis` are the process's connections (the caller
  * opens and closes them); `redis` must be a worker-role connection (BullMQ's Worker blocks on it).
  */
-export async function startMonitor(config: MonitorConfig, deps: { db: Kysely<Database>; redis: Redis; log: Logger }): Promise<RunningMonitor> {
+export async function startMonitor(config: MonitorConfig, deps: { db: Kysely<Database>; redis: RedisClient; log: Logger }): Promise<RunningMonitor> {
   const { db, redis, log } = deps;
   const metrics = createMonitorMetrics({ db, log });
   const channels: AlertChannel[] = [];
@@ -91,7 +91,10 @@ export async function startMonitor(config: MonitorConfig, deps: { db: Kysely<Dat
     log,
     readiness: {
       postgres: async () => (await withinDeadline(databaseNow(db), 1_000, 'postgres')) instanceof Date,
-      redis: async () => (await withinDeadline(redis.ping(), 1_000, 'redis')) === 'PONG',
+      redis: async () => {
+        await withinDeadline(pingRedis(redis, config.queuePrefix), 1_000, 'redis');
+        return true;
+      },
     },
   });
   let scheduler: MonitorScheduler;

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { databaseEnv, logEnv, metricsEnv, redisEnv, trustedFetchUrl } from '@ach/config';
+import { databaseEnv, logEnv, metricsEnv, redisEnv, requireHashTaggedPrefixOnCluster, trustedFetchUrl } from '@ach/config';
 
 /** Compose passes `${VAR:-}` for optional settings: an empty value means "not set". */
 const unsetWhenEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema);
@@ -73,6 +73,7 @@ export const monitorEnv = databaseEnv
     ALERT_REPEAT_AFTER_MS: milliseconds(3_600_000, 0),
   })
   .superRefine((env, ctx) => {
+    requireHashTaggedPrefixOnCluster(env, ctx);
     if (!isTimeZone(env.MONITOR_TZ)) return;
     try {
       CronExpressionParser.parse(env.MONITOR_CRON, { tz: env.MONITOR_TZ }).next();

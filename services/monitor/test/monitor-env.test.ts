@@ -55,3 +55,10 @@ describe('monitor environment', () => {
     expect(variablesOf({ MONITOR_METRICS_PORT: '70000' })).toEqual(['MONITOR_METRICS_PORT']);
   });
 });
+
+describe('monitor environment: Redis Cluster', () => {
+  it('refuses a cluster REDIS_URL unless QUEUE_PREFIX has a hash tag', () => {
+    expect(variablesOf({ REDIS_URL: 'redis://10.0.0.1:7000?cluster=true', QUEUE_PREFIX: 'ach' })).toEqual(['QUEUE_PREFIX']);
+    expect(variablesOf({ REDIS_URL: 'redis://10.0.0.1:7000?cluster=true', QUEUE_PREFIX: '{ach}' })).toEqual([]);
+  });
+});

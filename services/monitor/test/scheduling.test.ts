@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Database } from '@ach/db';
-import { createRedisConnection } from '@ach/queue';
+import { createRedisConnection, type RedisClient } from '@ach/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
 import { startMonitor, type MonitorConfig, type RunningMonitor } from '../src/index.ts';
 import { quietLog } from './support/monitor-harness.ts';
@@ -12,7 +11,7 @@ import { signUpGhost } from './support/quality-fixtures.ts';
 
 let t: TestDatabase;
 let r: TestRedis;
-const running: { monitor: RunningMonitor; db: Kysely<Database>; redis: Redis }[] = [];
+const running: { monitor: RunningMonitor; db: Kysely<Database>; redis: RedisClient }[] = [];
 
 beforeAll(() => {
   r = createTestRedis();
@@ -80,6 +79,17 @@ describe('schedules', () => {
     await expect.poll(async () => (await runs()).filter((x) => x.check_type === 'incremental').length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(5);
   });
 
+  it('come back by themselves when Redis loses them (restarted without persistence, or flushed)', async () => {
+    const monitor = await startReplica();
+    await expect.poll(async () => (await runs()).length, { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+    // What a FLUSHALL does to this monitor, without touching the other tests' keys on the shared Redis.
+    await r.cleanup();
+    await expect.poll(async () => (await monitor.scheduler.queue.getJobSchedulers()).map((s) => s.key).sort(), { timeout: 10_000, interval: 100 })
+      .toEqual(['quality-check-full', 'quality-check-incremental']);
+    const restored = (await runs()).length;
+    await expect.poll(async () => (await runs()).length, { timeout: 20_000, interval: 100 }).toBeGreaterThan(restored + 1);
+  });
+
   it('two monitors never run a check at the same time: while one is held up the other skips', async () => {
     const a = await startReplica();
     const b = await startReplica();
@@ -112,9 +122,12 @@ describe('schedules', () => {
     const ghost = await signUpGhost(t.db);
     const created = (await sql<{ created_at: Date }>`select created_at from auth.users where id = ${ghost}`.execute(t.db)).rows[0]!.created_at;
     await expect.poll(async () => (await sql`select 1 from users where id = ${ghost}`.execute(t.db)).rows.length, { timeout: 20_000, interval: 100 }).toBe(1);
+    // The repair commits before the run's record does: wait for the record too.
+    const repairedIn = (all: Awaited<ReturnType<typeof runs>>) => all.find((x) => (x.checks.ghost_users?.details.repaired_ids as string[] | undefined)?.includes(ghost));
+    await expect.poll(async () => repairedIn(await runs()) !== undefined, { timeout: 20_000, interval: 100 }).toBe(true);
 
     const all = await runs();
-    const repairedBy = all.find((x) => (x.checks.ghost_users?.details.repaired_ids as string[] | undefined)?.includes(ghost));
+    const repairedBy = repairedIn(all);
     const firstStartedAfter = all.find((x) => x.run_at > created);
     expect(repairedBy, 'a run repaired the ghost').toBeDefined();
     expect(repairedBy!.check_type).toBe('incremental');

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, SYNC_JOB_NAME, subscribeSyncEvents, type SyncEvent } from '@ach/queue';
+import { createRedisConnection, SYNC_JOB_NAME, subscribeSyncEvents, type SyncEvent, type RedisClient } from '@ach/queue';
 import { createSyncRunRepository } from '@ach/sync-runs';
 import { createTestDatabase, createTestRedis, startOwnRedis, type TestDatabase, type TestRedis } from '@ach/testing';
 import { createPlatformQueues, type PlatformQueues } from '../src/queues/platform-queues.ts';
@@ -16,7 +16,7 @@ const anHourAgo = () => new Date(Date.now() - 3_600_000);
 
 let t: TestDatabase;
 let r: TestRedis;
-let redis: Redis;
+let redis: RedisClient;
 let queues: PlatformQueues;
 
 beforeAll(() => {

@@ -83,7 +83,12 @@ export async function serveCall(
 ): Promise<FastifyReply> {
   sandbox.state.calls.record(call.endpoint, call.params);
   const fault = sandbox.state.faults.take(call.endpoint, call.params);
-  if (!fault) return send(reply, produce());
+  if (!fault) {
+    const response = produce();
+    // Without a fault, only a full request window answers 429 (the stand-ins have no other reason to).
+    if (response.status === 429) sandbox.state.throttled.record(call.endpoint, call.params);
+    return send(reply, response);
+  }
   return send(reply, await faultResponse(sandbox, reply, call, fault, produce));
 }
 

@@ -24,6 +24,13 @@ export interface SandboxState {
   xbox: XboxSandboxState;
   faults: FaultInjector;
   calls: CallCounter;
+  /**
+   * Requests a platform refused with its own 429 because the caller's request window was full (PSN's and
+   * Xbox's per-account windows), not because a fault was armed: tests assert a client never earns one.
+   */
+  throttled: CallCounter;
+  /** Every token and code the platforms issued since the last reset (not the seeded credentials users paste). */
+  issuedSecrets(): string[];
   /** Default accounts back, faults disarmed, counts cleared. */
   reset(): void;
 }
@@ -36,6 +43,8 @@ export function createSandboxState(options: SandboxStateOptions = {}): SandboxSt
     xbox: createXboxSandboxState(options.xbox),
     faults: createFaultInjector(),
     calls: createCallCounter(),
+    throttled: createCallCounter(),
+    issuedSecrets: () => [...state.psn.issuedSecrets(), ...state.xbox.issuedSecrets()],
     reset() {
       state.steam.reset();
       state.steamOpenId.reset();
@@ -43,6 +52,7 @@ export function createSandboxState(options: SandboxStateOptions = {}): SandboxSt
       state.xbox.reset();
       state.faults.clear();
       state.calls.clear();
+      state.throttled.clear();
     },
   };
   return state;

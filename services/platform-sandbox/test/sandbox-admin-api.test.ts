@@ -99,6 +99,23 @@ describe('admin API', () => {
     expect((await inject('GET', `/ISteamUserStats/GetSchemaForGame/v2/?key=${KEY}&appid=10`)).statusCode).toBe(200);
   });
 
+  it('throttled: counts only the 429s of a full request window, not those of an armed rate_limited fault', async () => {
+    const xuid = '2535411111111111';
+    sandbox.state.xbox.setRateLimit(xuid, [{ maxRequests: 1, periodSeconds: 300 }]);
+    const { userHash } = sandbox.state.xbox.accountByXuid(xuid)!;
+    const { token } = sandbox.state.xbox.issueXsts(xuid);
+    const titlehub = () =>
+      sandbox.app.inject({ method: 'GET', url: `/users/xuid(${xuid})/titles/titlehistory/decoration/achievement`, headers: { authorization: `XBL3.0 x=${userHash};${token}` } });
+    sandbox.state.faults.add({ endpoint: 'xbox.titlehubHistory', kind: 'rate_limited' });
+    expect((await titlehub()).statusCode).toBe(429);
+    expect((await inject('GET', '/__sandbox/throttled')).json()).toEqual({ throttled: {} });
+    expect((await titlehub()).statusCode).toBe(200);
+    expect((await titlehub()).statusCode).toBe(429);
+    expect((await inject('GET', '/__sandbox/throttled')).json()).toEqual({ throttled: { 'xbox.titlehubHistory': { total: 1, byParam: { [`xuid=${xuid}`]: 1 } } } });
+    sandbox.state.reset();
+    expect(sandbox.state.throttled.snapshot()).toEqual({});
+  });
+
   it('percentages count under appid although Steam calls the parameter gameid', async () => {
     await inject('GET', '/ISteamUserStats/GetGlobalAchievementPercentagesForApp/v2/?gameid=30');
     expect(sandbox.state.calls.count('steam.GetGlobalAchievementPercentagesForApp', { appid: '30' })).toBe(1);

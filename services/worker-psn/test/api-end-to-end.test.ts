@@ -1,14 +1,13 @@
 import { userBearer } from '@ach/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/src/app.ts';
 import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts';
 import { createCredentialCipher } from '@ach/crypto';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues, type SyncQueues } from '@ach/queue';
+import { createRedisConnection, createSyncQueues, type SyncQueues, type RedisClient } from '@ach/queue';
 import { parityBreaches } from '@ach/library';
 import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createPsnSyncHarness, type PsnSyncHarness, type PsnTestAccount } from './support/psn-sync-harness.ts';
@@ -18,10 +17,10 @@ const JWT_SECRET = 'worker-psn-e2e-secret-of-at-least-32-chars';
 
 let h: PsnSyncHarness;
 let app: FastifyInstance;
-let producer: Redis;
+let producer: RedisClient;
 let queues: SyncQueues;
 let account: PsnTestAccount;
-const subscribers: Redis[] = [];
+const subscribers: RedisClient[] = [];
 
 beforeAll(async () => {
   h = await createPsnSyncHarness();

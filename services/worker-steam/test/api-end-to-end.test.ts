@@ -1,14 +1,13 @@
 import { userBearer } from '@ach/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/src/app.ts';
 import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts';
 import { createCredentialCipher } from '@ach/crypto';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues } from '@ach/queue';
+import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues, type RedisClient } from '@ach/queue';
 import { parityBreaches as parityViolations } from '@ach/library';
 import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
@@ -18,9 +17,9 @@ const STEAM_ID = '76561198000000401';
 
 let h: SteamSyncHarness;
 let app: FastifyInstance;
-let producer: Redis;
+let producer: RedisClient;
 let queues: SyncQueues;
-const subscribers: Redis[] = [];
+const subscribers: RedisClient[] = [];
 
 beforeAll(async () => {
   h = await createSteamSyncHarness([

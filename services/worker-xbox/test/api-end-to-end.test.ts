@@ -1,13 +1,12 @@
 import { userBearer } from '@ach/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/src/app.ts';
 import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues } from '@ach/queue';
+import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues, type RedisClient } from '@ach/queue';
 import { parityBreaches } from '@ach/library';
 import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createXboxSyncHarness, type XboxSyncHarness } from './support/xbox-sync-harness.ts';
@@ -19,9 +18,9 @@ const REFRESH_TOKEN = 'sandbox-msa-e2e-player';
 
 let h: XboxSyncHarness;
 let app: FastifyInstance;
-let producer: Redis;
+let producer: RedisClient;
 let queues: SyncQueues;
-const subscribers: Redis[] = [];
+const subscribers: RedisClient[] = [];
 
 beforeAll(async () => {
   h = await createXboxSyncHarness();

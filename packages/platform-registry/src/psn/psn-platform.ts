@@ -20,6 +20,13 @@ function createPsnClient(env: PsnEnv, hooks: ClientHooks): PsnClient {
   };
 }
 
+/**
+ * Added to the window, as for Xbox (`XBOX_RATE_WINDOW_MARGIN_MS`): PSN counts a call when it arrives, a
+ * varying delay after our grant, so a call granted the instant our window frees a slot could still land
+ * inside PSN's window (seen as 429s at window edges whenever a sync uses the whole budget).
+ */
+export const PSN_RATE_WINDOW_MARGIN_MS = 500;
+
 const psnLinkBody = z.strictObject({ npsso: z.string().trim().min(10).max(512) });
 
 /** PSN hands tokens only to the account's owner: the link proves ownership. */
@@ -46,7 +53,7 @@ export const psn: PlatformModule<PsnEnv, PsnClient, PsnWorkerEnv> = {
   // PSN counts calls per account (≈ 300 per 15 min): one sliding window per account, all replicas together.
   workerLimiter: ({ env, redis, prefix }) =>
     createKeyedRateLimiter(
-      createRedisWindowLimiter({ redis, prefix: `${prefix}:rate-limit:psn`, windows: [{ max: env.PSN_RATE_LIMIT_MAX, windowMs: env.PSN_RATE_LIMIT_WINDOW_MS }] }),
+      createRedisWindowLimiter({ redis, prefix: `${prefix}:rate-limit:psn`, windows: [{ max: env.PSN_RATE_LIMIT_MAX, windowMs: env.PSN_RATE_LIMIT_WINDOW_MS + PSN_RATE_WINDOW_MARGIN_MS }] }),
     ),
   linking: psnLinking,
 };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import type { Logger } from '@ach/observability';
 
 /**
@@ -18,7 +18,7 @@ export interface RunCheckpoints {
 }
 
 /** A Redis set per run, expiring a while after its last write (a run is closed long before). */
-export function createRedisRunCheckpoints(options: { redis: Redis; prefix: string; log: Logger; ttlMs?: number }): RunCheckpoints {
+export function createRedisRunCheckpoints(options: { redis: RedisClient; prefix: string; log: Logger; ttlMs?: number }): RunCheckpoints {
   const { redis, log } = options;
   const ttlMs = options.ttlMs ?? 3 * 24 * 3600 * 1000;
   const key = (syncId: string) => `${options.prefix}:sync-run-written:${syncId}`;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 
 /**
  * One bucket per platform in Redis, shared by every worker replica: each platform API call takes a
@@ -43,7 +43,7 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) + 60000)
 return 0
 `;
 
-export function createRedisTokenBucket(options: { redis: Redis; key: string; ratePerSecond: number; burst?: number }): RateLimiter {
+export function createRedisTokenBucket(options: { redis: RedisClient; key: string; ratePerSecond: number; burst?: number }): RateLimiter {
   const { redis, key, ratePerSecond } = options;
   const burst = options.burst ?? Math.max(1, Math.ceil(ratePerSecond * 2));
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import { RateBudgetSpentError } from './rate-budget-spent-error.ts';
 
 /** At most `max` calls in any `windowMs` span. */
@@ -70,7 +70,7 @@ return 0
 `;
 
 export interface WindowLimiterOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key namespace, e.g. `${QUEUE_PREFIX}:rate-limit:psn` (a `{hashtag}` prefix keeps a key's log and block in one cluster slot). */
   prefix: string;
   windows: readonly RateWindow[];

@@ -1,6 +1,7 @@
-import { parseEnv, parseEnvOrExit } from '@ach/config';
+import { parseEnv, parseEnvOrExit, requireHashTaggedPrefixOnCluster } from '@ach/config';
 import { createCredentialCipherFromEnv } from '@ach/crypto';
 import { createLogger, type Logger } from '@ach/observability';
+import { pingRedis } from '@ach/queue';
 import { onShutdown, openCoreConnections, type CoreConnections } from '@ach/runtime';
 import { createSyncRunRepository } from '@ach/sync-runs';
 import { createApiCallTracker } from '../engine/api-call-tracker.ts';
@@ -41,7 +42,11 @@ export interface WorkerProcess {
  */
 export async function runWorkerProcess(platform: WorkerPlatform, overrides: WorkerProcessOverrides = {}): Promise<WorkerProcess> {
   const name = `worker-${platform.slug}`;
-  const schema = workerCoreEnv.extend(platform.env.shape).extend(platform.workerEnv?.shape ?? {});
+  const schema = workerCoreEnv
+    .extend(platform.env.shape)
+    .extend(platform.workerEnv?.shape ?? {})
+    // The platform pieces' shapes are generic here: the core fields are there, their types are not.
+    .superRefine((parsed, ctx) => requireHashTaggedPrefixOnCluster(parsed as unknown as WorkerCoreEnv, ctx));
   const env = (overrides.env ? parseEnv(schema, overrides.env) : parseEnvOrExit(schema)) as WorkerCoreEnv & Record<string, unknown>;
   const log = overrides.log ?? createLogger({ name, level: env.LOG_LEVEL });
   const connections = await openCoreConnections({
@@ -67,7 +72,7 @@ export async function runWorkerProcess(platform: WorkerPlatform, overrides: Work
         everyMs: env.WORKER_HEARTBEAT_EVERY_MS,
         isHealthy: async () => {
           const { db, redis } = connections;
-          await Promise.all([redis.ping(), db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()]);
+          await Promise.all([pingRedis(redis, env.QUEUE_PREFIX), db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()]);
           return worker?.worker.isRunning() ?? true;
         },
         log,

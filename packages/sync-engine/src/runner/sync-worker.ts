@@ -45,6 +45,9 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
   const { engine, runs } = options;
   const platform = engine.platform.slug;
   const platformName = (slug: Platform) => options.platformNames?.(slug) ?? (slug === platform ? engine.platform.displayName : slug);
+  // Set when shutdown lets go of the running jobs: an attempt that then fails on this process's own
+  // closing connections is no failure of its run — nothing is recorded, its rerun resumes it.
+  let handedBack = false;
 
   async function processJob(job: Job<SyncJob, SyncRunResult>, token?: string): Promise<SyncRunResult> {
     const log = options.log.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
@@ -60,6 +63,10 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
     try {
       return await engine.run(payload, { attemptsMade: job.attemptsMade, log });
     } catch (error) {
+      if (handedBack) {
+        log.info({ syncId: run.syncId }, 'attempt stopped by the shutdown; the job was handed back');
+        throw error;
+      }
       const decision = decideFailure(error, platformName, { platform });
       const stats = error instanceof SyncAttemptError ? error.stats : undefined;
       const maxAttempts = job.opts.attempts ?? 1;
@@ -100,17 +107,26 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
   return {
     worker,
     async close(graceMs = 20_000) {
+      // BullMQ's close() is decided by its first call: a later close(true) returns the first call's
+      // promise, which waits for the running jobs however long they take. So: stop taking jobs and
+      // wait for the running ones with pause(), and call close() once — forced when the grace ran out.
       let timer: NodeJS.Timeout | undefined;
-      const graceful = worker.close().then(() => true);
+      const drained = worker.pause().then(
+        () => true,
+        () => false,
+      );
       const expired = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), graceMs);
       });
-      const finished = await Promise.race([graceful, expired]);
+      const finished = await Promise.race([drained, expired]);
       clearTimeout(timer);
       if (!finished) {
+        handedBack = true;
         options.log.warn({ graceMs }, 'jobs still running after the grace period; handing them back');
-        await worker.close(true);
       }
+      // Forced: their locks are no longer renewed and lapse, and another replica's stalled check
+      // hands the jobs to a worker that reruns them (resuming from the run's checkpoints).
+      await worker.close(!finished);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import type { z } from 'zod';
 import type { Logger } from '@ach/observability';
 import type { PlatformCall } from '@ach/platform-clients';
@@ -50,5 +50,5 @@ export interface WorkerPlatform<Env = unknown, Client = unknown, WorkerEnv = Env
    * bucket (`createRedisTokenBucket`), or a keyed window limiter (`createKeyedRateLimiter` over
    * `createRedisWindowLimiter`) whose key the adapter names per call.
    */
-  workerLimiter?(deps: { env: WorkerEnv; redis: Redis; prefix: string }): RateLimiter;
+  workerLimiter?(deps: { env: WorkerEnv; redis: RedisClient; prefix: string }): RateLimiter;
 }

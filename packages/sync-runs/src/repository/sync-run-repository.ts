@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createPlatformAccountRepository, mirrorRunProgress, ownershipClaimedByOther } from '@ach/accounts';
 import type { Database, Platform, PlatformId, SyncLogsTable, SyncMode, SyncStatus } from '@ach/db';
@@ -137,7 +137,7 @@ export interface SyncRunRepositoryDeps {
   /** May be a transaction (the reads and accept statements; the transitions open their own). */
   db: Kysely<Database>;
   /** Where live listeners (SSE) hear of each transition; without it nothing is published. */
-  redis?: Redis;
+  redis?: RedisClient;
   queuePrefix?: string;
   log?: Logger;
 }

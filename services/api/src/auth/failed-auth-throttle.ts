@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import { ProblemError } from '../problem.ts';
 
 declare module 'ioredis' {
@@ -29,7 +30,7 @@ export interface FailedAuthThrottle {
 }
 
 export interface FailedAuthThrottleOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** QUEUE_PREFIX: keys are `<prefix>:auth-failures:<scope>:<ip>`. */
   keyPrefix: string;
   /** Which secret is being guessed (`bull-board`, `auth-webhook`): separate budgets. */

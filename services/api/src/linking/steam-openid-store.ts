@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import { z } from 'zod';
 
 /** How long a started Steam sign-in can be completed. */
@@ -26,7 +26,7 @@ const sha = (value: string) => createHash('sha256').update(value).digest('base64
  * → user id (10 min), and `<prefix>:steam-openid:nonce:<sha256(op endpoint + nonce)>` for used nonces.
  * The callback carries no bearer token: the state is what binds it to the user who started it.
  */
-export function createSteamOpenIdStore(redis: Redis, prefix: string): SteamOpenIdStore {
+export function createSteamOpenIdStore(redis: RedisClient, prefix: string): SteamOpenIdStore {
   const stateKey = (state: string) => `${prefix}:steam-openid:state:${state}`;
   return {
     async issueState(userId) {

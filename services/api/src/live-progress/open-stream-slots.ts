@@ -1,4 +1,5 @@
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
@@ -44,7 +45,7 @@ export interface OpenStreamSlots {
  * Open SSE streams per user, counted in Redis so the cap holds across every API replica. Every
  * stream ends after `streamLifetimeMs` at the latest, which is what bounds a slot's life.
  */
-export function createOpenStreamSlots(redis: Redis, options: { prefix: string; maxPerUser: number; streamLifetimeMs: number }): OpenStreamSlots {
+export function createOpenStreamSlots(redis: RedisClient, options: { prefix: string; maxPerUser: number; streamLifetimeMs: number }): OpenStreamSlots {
   if (typeof redis.achAcquireStreamSlot !== 'function') redis.defineCommand('achAcquireStreamSlot', { numberOfKeys: 1, lua: ACQUIRE_SCRIPT });
   const key = (userId: string) => `${options.prefix}:sse-streams:${userId}`;
   const holdMs = options.streamLifetimeMs + LAPSE_GRACE_MS;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import type { Logger } from '@ach/observability';
 import { parseSyncEvent, syncEventsChannel, type SyncEvent } from '@ach/queue';
 
@@ -38,9 +38,9 @@ interface Channel {
  * The connection is opened on the first listener (an app that never streams holds none) and lives
  * until `close()`.
  */
-export function createSyncEventHub(deps: { createSubscriber: () => Redis; prefix: string; log: Logger }): SyncEventHub {
+export function createSyncEventHub(deps: { createSubscriber: () => RedisClient; prefix: string; log: Logger }): SyncEventHub {
   const channels = new Map<string, Channel>();
-  let subscriber: Redis | undefined;
+  let subscriber: RedisClient | undefined;
   let closed = false;
 
   function dispatch(name: string, message: string): void {
@@ -60,7 +60,7 @@ export function createSyncEventHub(deps: { createSubscriber: () => Redis; prefix
     }
   }
 
-  function connection(): Redis {
+  function connection(): RedisClient {
     if (!subscriber) {
       subscriber = deps.createSubscriber();
       subscriber.on('message', dispatch);

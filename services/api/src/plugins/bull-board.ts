@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import type { SyncQueues } from '@ach/queue';
 import { createFailedAuthThrottle, lockedOutProblem } from '../auth/failed-auth-throttle.ts';
 import { credentialsMatch } from '../auth/operator-credentials.ts';
@@ -32,7 +32,7 @@ export interface BullBoardOptions {
   user: string;
   password: string;
   /** Failed logins are counted per address in Redis under `<keyPrefix>:auth-failures:bull-board:`. */
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
 }
 

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problemBody } from '../problem.ts';
@@ -42,6 +44,30 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : (error.code && FASTIFY_CLIENT_CODES[error.code]) ?? 'bad_request';
   void sendProblem(reply, status, code, status === 414 ? 'A path parameter is too long' : 'The request URL is malformed');
+}
+
+/** What Node's HTTP parser refuses, by its error code (anything else it refuses is a 400). */
+const PARSER_REFUSALS: Record<string, { status: number; code: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', detail: 'The request line and headers together exceed 16 KB' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', detail: 'The request did not arrive in time' },
+};
+
+/**
+ * Fastify's `clientErrorHandler`: requests the HTTP parser refuses before Fastify sees them (raw
+ * spaces or bytes in the path, headers over 16 KB, a malformed request line) are answered with
+ * problem+json like every other refusal, not Fastify's own `{"error":"Bad Request",…}` JSON.
+ */
+export function clientErrorProblem(error: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, detail } = (error.code ? PARSER_REFUSALS[error.code] : undefined) ?? { status: 400, code: 'bad_request', detail: 'The request is not valid HTTP' };
+  const body = JSON.stringify(problemBody(status, code, detail));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyRateLimitOptions, FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 
 type IncrCallback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 interface PendingIncr {
@@ -45,7 +46,7 @@ return out`;
  * so they hold across replicas; only the round trip is shared. An increment that fails reports its
  * error, and the plugin's `skipOnError` decides what that means.
  */
-export function coalescingRedisStore(redis: Redis, nameSpace: string): FastifyRateLimitStoreCtor {
+export function coalescingRedisStore(redis: RedisClient, nameSpace: string): FastifyRateLimitStoreCtor {
   if (typeof redis.achRateLimitIncrMany !== 'function') redis.defineCommand('achRateLimitIncrMany', { lua: INCR_MANY_SCRIPT });
 
   let pending: PendingIncr[] = [];

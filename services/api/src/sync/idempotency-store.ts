@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import { z } from 'zod';
 
 const storedSchema = z.object({ fingerprint: z.string(), status: z.number().int(), body: z.unknown() });
@@ -24,7 +24,7 @@ export function requestFingerprint(method: string, route: string, body: unknown)
  * Kept in Redis under the queue prefix, one key per user + Idempotency-Key (hashed: the key is
  * client-chosen text), expiring after 24 h.
  */
-export function createIdempotencyStore(redis: Redis, prefix: string): IdempotencyStore {
+export function createIdempotencyStore(redis: RedisClient, prefix: string): IdempotencyStore {
   const keyOf = (userId: string, key: string) => `${prefix}:idempotency:${userId}:${sha(key)}`;
   const parse = (raw: string | null) => {
     if (raw === null) return undefined;

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { createCredentialCipher } from '@ach/crypto';
@@ -9,7 +8,7 @@ import type { Platform } from '@ach/db';
 import { builtinPlatformRegistry, type PlatformRegistry } from '@ach/platform-registry';
 import { createLogger } from '@ach/observability';
 import type { Queue } from 'bullmq';
-import { createRedisConnection, createSyncQueues, type SyncJob } from '@ach/queue';
+import { createRedisConnection, createSyncQueues, type SyncJob, type RedisClient } from '@ach/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase } from '@ach/testing';
 import type { ApiConfig } from '../../src/api-env.ts';
 import { createApp, type AppDeps, type AppOptions } from '../../src/app.ts';
@@ -70,7 +69,7 @@ export interface ApiHarness {
   token: (userId: string, claims?: Record<string, unknown>, options?: { expiresIn?: string | number; audience?: string }) => Promise<string>;
   bearer: (userId: string) => Promise<{ authorization: string }>;
   /** The connections the app opened through `deps.createSubscriber`, oldest first. */
-  subscribers: readonly Redis[];
+  subscribers: readonly RedisClient[];
   close: () => Promise<void>;
 }
 
@@ -85,7 +84,7 @@ export async function createApiHarness(options: HarnessOptions = {}): Promise<Ap
   const redis = createRedisConnection(redisUrl, 'producer', { commandTimeout: 1_000, connectionName: `${testRedis.prefix}:api-producer` });
   const platforms = options.platforms ?? builtinPlatformRegistry();
   const queues = createSyncQueues(platforms.slugs, { connection: redis, prefix: testRedis.prefix }) as HarnessQueues;
-  const subscribers: Redis[] = [];
+  const subscribers: RedisClient[] = [];
   const deps: ApiHarness['deps'] = {
     db: database.db,
     platforms,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ach/queue';
 import type { Kysely } from 'kysely';
 import type { Database } from '@ach/db';
 import type { Logger } from '@ach/observability';
@@ -46,7 +46,7 @@ export interface QualityRunDeps {
   /** Omit to record without announcing (the next run that has a notifier announces the change). */
   notifier?: AlertNotifier;
   /** Lets live progress streams know when the sweep closes a run. */
-  events?: { redis: Redis; prefix: string };
+  events?: { redis: RedisClient; prefix: string };
   observer?: RunObserver;
 }
 

@@ -8,6 +8,8 @@ import type { QualityRunOutcome } from '../quality/run-quality-check.ts';
 export const QUALITY_JOB_NAME = 'quality-check';
 export const FULL_CHECK_SCHEDULER_ID = 'quality-check-full';
 export const INCREMENTAL_CHECK_SCHEDULER_ID = 'quality-check-incremental';
+/** How often, at most, each replica makes sure both schedules still exist (and the incremental interval, when shorter). */
+export const SCHEDULE_CHECK_MAX_EVERY_MS = 60_000;
 
 export const qualityJobSchema = z.strictObject({ mode: z.enum(['full', 'incremental']) });
 export type QualityJob = z.infer<typeof qualityJobSchema>;
@@ -46,17 +48,45 @@ export async function startMonitorScheduler(deps: {
   queue.on('error', (error) => log.warn({ err: error }, 'monitor queue error'));
 
   const keep = { removeOnComplete: { count: 500 }, removeOnFail: { count: 500 } };
-  await queue.upsertJobScheduler(
-    FULL_CHECK_SCHEDULER_ID,
-    { pattern: deps.schedule.cron, tz: deps.schedule.tz },
-    // A failed full check (database restart, …) is worth another try; an incremental one is not: the next comes soon.
-    { name: QUALITY_JOB_NAME, data: { mode: 'full' }, opts: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },
-  );
-  await queue.upsertJobScheduler(
-    INCREMENTAL_CHECK_SCHEDULER_ID,
-    { every: deps.schedule.incrementalEveryMs },
-    { name: QUALITY_JOB_NAME, data: { mode: 'incremental' }, opts: { ...keep, attempts: 1 } },
-  );
+  const upsert: Record<string, () => Promise<unknown>> = {
+    [FULL_CHECK_SCHEDULER_ID]: () =>
+      queue.upsertJobScheduler(
+        FULL_CHECK_SCHEDULER_ID,
+        { pattern: deps.schedule.cron, tz: deps.schedule.tz },
+        // A failed full check (database restart, …) is worth another try; an incremental one is not: the next comes soon.
+        { name: QUALITY_JOB_NAME, data: { mode: 'full' }, opts: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } } },
+      ),
+    [INCREMENTAL_CHECK_SCHEDULER_ID]: () =>
+      queue.upsertJobScheduler(
+        INCREMENTAL_CHECK_SCHEDULER_ID,
+        { every: deps.schedule.incrementalEveryMs },
+        { name: QUALITY_JOB_NAME, data: { mode: 'incremental' }, opts: { ...keep, attempts: 1 } },
+      ),
+  };
+  for (const create of Object.values(upsert)) await create();
+
+  // The schedules live in Redis only: a Redis restarted without persistence, or flushed, loses them,
+  // and with them the stuck-sync sweep that closes the runs whose jobs were lost the same way. Every
+  // replica checks they are there (one read each) and puts back what is missing.
+  let checking = false;
+  const restoreMissing = async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      for (const [id, create] of Object.entries(upsert)) {
+        if (shutdown.signal.aborted || (await queue.getJobScheduler(id))) continue;
+        await create();
+        log.warn({ scheduler: id }, 'quality check schedule was missing from Redis (restarted or flushed): created again');
+      }
+    } catch (error) {
+      // Redis away: the next check tries again. Closing: the queue's connection went first.
+      if (!shutdown.signal.aborted) log.warn({ err: error }, 'could not check the quality check schedules');
+    } finally {
+      checking = false;
+    }
+  };
+  const restoreTimer = setInterval(() => void restoreMissing(), Math.min(deps.schedule.incrementalEveryMs, SCHEDULE_CHECK_MAX_EVERY_MS));
+  restoreTimer.unref();
 
   async function process(job: Job<QualityJob, QualityJobResult>): Promise<QualityJobResult> {
     const parsed = qualityJobSchema.safeParse(job.data);
@@ -78,6 +108,7 @@ export async function startMonitorScheduler(deps: {
     async close() {
       // Stop waiting for the lock, let a running check finish, then let go of Redis.
       shutdown.abort();
+      clearInterval(restoreTimer);
       await worker.close();
       await queue.close();
     },

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { createLogger } from '@ach/observability';
-import { createRedisConnection } from '@ach/queue';
+import { createRedisConnection, type RedisClient } from '@ach/queue';
 import type { TestDatabase, TestRedis } from '@ach/testing';
 import { createPlatformQueues, type PlatformQueues } from '../../src/queues/platform-queues.ts';
 import type { QualityRunDeps, QualitySettings } from '../../src/quality/run-quality-check.ts';
@@ -9,7 +8,7 @@ export const quietLog = createLogger({ name: 'monitor-test', level: process.env.
 
 export interface QualityHarness {
   deps: QualityRunDeps;
-  redis: Redis;
+  redis: RedisClient;
   queues: PlatformQueues;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { SandboxPluginOptions } from '../sandbox-context.ts';
 const callsQuery = z.record(z.string(), z.string());
 
 /**
- * Platform-neutral admin API under `/__sandbox`: reset, faults, call counts. Each platform plugin adds
+ * Platform-neutral admin API under `/__sandbox`: reset, faults, call counts, window refusals. Each platform plugin adds
  * its own account operations under `/__sandbox/<platform>/`.
  */
 export const adminRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app, { sandbox }) => {
@@ -37,4 +37,7 @@ export const adminRoutes: FastifyPluginAsync<SandboxPluginOptions> = async (app,
     state.calls.clear();
     return reply.code(204).send();
   });
+
+  /** `GET /__sandbox/throttled`: the requests refused by a full request window (not by a fault), counted like calls. */
+  app.get('/throttled', async () => ({ throttled: state.throttled.snapshot() }));
 };

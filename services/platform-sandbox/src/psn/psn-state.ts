@@ -65,6 +65,8 @@ export interface PsnSandboxState {
   /** The NPSSO stops working (as after ~2 months or a sign-out everywhere). */
   revokeNpsso(accountId: string): boolean;
   setPrivate(accountId: string, isPrivate: boolean): boolean;
+  /** Every code and token issued since the last reset, expired or not (secret scans look for them). */
+  issuedSecrets(): string[];
 }
 
 interface Session {
@@ -101,16 +103,19 @@ export function createPsnSandboxState(options: PsnSandboxOptions = {}): PsnSandb
   const codes = new Map<string, { accountId: string; expiresAt: number }>();
   const accessTokens = new Map<string, { session: Session; expiresAt: number }>();
   const refreshTokens = new Map<string, Session>();
+  const issued: string[] = [];
 
   function issueFor(session: Session): PsnIssuedTokens {
     const accessToken = token();
     const refreshToken = token();
+    const idToken = token(24);
     accessTokens.set(accessToken, { session, expiresAt: now() + accessTtlS * 1000 });
     refreshTokens.set(refreshToken, session);
+    issued.push(accessToken, refreshToken, idToken);
     return {
       accessToken,
       refreshToken,
-      idToken: token(24),
+      idToken,
       expiresIn: accessTtlS,
       // Counts down from the code grant: refreshing never extends the session.
       refreshExpiresIn: Math.max(0, Math.floor((session.refreshExpiresAt - now()) / 1000)),
@@ -125,6 +130,7 @@ export function createPsnSandboxState(options: PsnSandboxOptions = {}): PsnSandb
       codes.clear();
       accessTokens.clear();
       refreshTokens.clear();
+      issued.length = 0;
       trophies.reset();
       for (const seed of seeds) {
         accounts.set(seed.accountId, toAccount(seed));
@@ -146,6 +152,7 @@ export function createPsnSandboxState(options: PsnSandboxOptions = {}): PsnSandb
     issueAuthorizationCode(accountId) {
       const code = `v3.${token(6).replace(/[-_]/g, 'x')}`;
       codes.set(code, { accountId, expiresAt: now() + CODE_TTL_MS });
+      issued.push(code);
       return code;
     },
     redeemAuthorizationCode(code) {
@@ -201,6 +208,7 @@ export function createPsnSandboxState(options: PsnSandboxOptions = {}): PsnSandb
       account.isPrivate = isPrivate;
       return true;
     },
+    issuedSecrets: () => [...issued],
   };
   state.reset();
   return state;

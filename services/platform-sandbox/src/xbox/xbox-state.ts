@@ -66,6 +66,8 @@ export interface XboxSandboxState {
   expireTokens(xuid: string, kind?: XboxTokenKind): number;
   /** Admin: every refresh token of the account (the seeded one too) answers invalid_grant. */
   revokeRefreshTokens(xuid: string): boolean;
+  /** Every token issued since the last reset (rotated refresh, MSA access, user, XSTS), expired or not: secret scans look for them. */
+  issuedSecrets(): string[];
 
   /** The state's clock (epoch ms): token lifetimes, unlock times, rate-limit windows. */
   now(): number;
@@ -141,12 +143,14 @@ export function createXboxSandboxState(options: XboxSandboxOptions = {}): XboxSa
   const msaTokens = new Map<string, { xuid: string; expiresAt: number }>();
   const userTokens = new Map<string, { xuid: string; expiresAt: number }>();
   const xstsTokens = new Map<string, { xuid: string; expiresAt: number }>();
+  const issued: string[] = [];
 
   const issue = (map: Map<string, { xuid: string; expiresAt: number }>, xuid: string, ttlS: number): IssuedXboxToken => {
     const token = random();
     const issuedAt = now();
     const notAfter = issuedAt + ttlS * 1000;
     map.set(token, { xuid, expiresAt: notAfter });
+    issued.push(token);
     return { token, issuedAt, notAfter };
   };
   const live = (map: Map<string, { xuid: string; expiresAt: number }>, token: string) => {
@@ -162,6 +166,7 @@ export function createXboxSandboxState(options: XboxSandboxOptions = {}): XboxSa
       msaTokens.clear();
       userTokens.clear();
       xstsTokens.clear();
+      issued.length = 0;
       libraries.clear();
       notFoundTitles.clear();
       shrinks.clear();
@@ -187,6 +192,7 @@ export function createXboxSandboxState(options: XboxSandboxOptions = {}): XboxSa
       if (!seedTokens.has(refreshToken)) refreshTokens.delete(refreshToken);
       const rotated = `M.C5${random(48)}`;
       refreshTokens.set(rotated, account.xuid);
+      issued.push(rotated);
       const accessToken = issue(msaTokens, account.xuid, msaTtlS).token;
       return { account, accessToken, refreshToken: rotated, expiresIn: msaTtlS };
     },
@@ -224,6 +230,7 @@ export function createXboxSandboxState(options: XboxSandboxOptions = {}): XboxSa
       }
       return found;
     },
+    issuedSecrets: () => [...issued],
 
     now,
     title: (titleId) => catalogue.title(titleId),

@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import { createPlatformAccountRepository } from '@ach/accounts';
 import { createCredentialCipher, credentialsAssociatedData, type CredentialCipher } from '@ach/crypto';
 import type { Database, SyncLogsTable } from '@ach/db';
 import { createLogger } from '@ach/observability';
 import { psn, psnEnv, psnWorkerEnv, type PsnWorkerEnv } from '@ach/platform-registry';
-import { createRedisConnection, createSyncQueue, type SyncJob } from '@ach/queue';
+import { createRedisConnection, createSyncQueue, type SyncJob, type RedisClient } from '@ach/queue';
 import { startSandbox, type PsnLibraryOptions, type StartedSandbox } from '@ach/platform-sandbox';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 import { runWorkerProcess, workerCoreEnv, type SyncStats, type WorkerCoreEnv, type WorkerProcess } from '@ach/sync-engine';
@@ -52,7 +51,7 @@ export async function createPsnSyncHarness(options: { env?: Record<string, strin
   const redis = createTestRedis();
   // Only the accounts each test adds: the default ones would only cost listing time.
   const sandbox = await startSandbox({ port: 0, ...options.sandbox, psn: { seedDefaults: false, ...options.sandbox?.psn } });
-  const producer: Redis = createRedisConnection(redis.url, 'worker');
+  const producer: RedisClient = createRedisConnection(redis.url, 'worker');
   const queue = createSyncQueue('psn', { connection: producer, prefix: redis.prefix });
   const key = randomBytes(32).toString('base64');
   const rawEnv: Record<string, string> = {

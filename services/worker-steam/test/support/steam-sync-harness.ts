@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import { createPlatformAccountRepository } from '@ach/accounts';
 import type { Database } from '@ach/db';
 import { createLogger } from '@ach/observability';
 import { steam, steamWorkerEnv, type SteamWorkerEnv } from '@ach/platform-registry';
-import { createRedisConnection, createSyncQueue, type SyncJob } from '@ach/queue';
+import { createRedisConnection, createSyncQueue, type SyncJob, type RedisClient } from '@ach/queue';
 import { startSandbox, DEFAULT_STEAM_API_KEY, type StartedSandbox, type SteamAccountOptions } from '@ach/platform-sandbox';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
 import { runWorkerProcess, workerCoreEnv, type WorkerCoreEnv, type WorkerProcess } from '@ach/sync-engine';
@@ -37,7 +36,7 @@ export async function createSteamSyncHarness(
   const redis = createTestRedis();
   const ownSandbox = !options.sandbox;
   const sandbox = options.sandbox ?? (await startSandbox({ port: 0, steam: { accounts } }));
-  const producer: Redis = createRedisConnection(redis.url, 'worker');
+  const producer: RedisClient = createRedisConnection(redis.url, 'worker');
   const queue = createSyncQueue('steam', { connection: producer, prefix: redis.prefix });
   const rawEnv = {
     DATABASE_URL: t.url,

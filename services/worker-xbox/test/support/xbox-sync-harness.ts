@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import { createPlatformAccountRepository } from '@ach/accounts';
 import { createCredentialCipher, credentialsAssociatedData, type CredentialCipher } from '@ach/crypto';
@@ -9,7 +8,7 @@ import { createLogger } from '@ach/observability';
 import { xboxCredentialsSchema, type XboxCredentials } from '@ach/platform-clients';
 import { xbox, xboxWorkerEnv, type XboxWorkerEnv } from '@ach/platform-registry';
 import { startSandbox, type StartedSandbox } from '@ach/platform-sandbox';
-import { createRedisConnection, createSyncQueue, type SyncJob } from '@ach/queue';
+import { createRedisConnection, createSyncQueue, type SyncJob, type RedisClient } from '@ach/queue';
 import { runWorkerProcess, workerCoreEnv, type SyncStats, type WorkerCoreEnv, type WorkerProcess } from '@ach/sync-engine';
 import { requestSync } from '@ach/sync-runs';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, settledJob } from '@ach/testing';
@@ -59,7 +58,7 @@ export async function createXboxSyncHarness(options: { sandbox?: SandboxOptions;
   const t = await createTestDatabase();
   const redis = createTestRedis();
   const sandbox = await startSandbox({ port: 0, ...options.sandbox });
-  const producer: Redis = createRedisConnection(redis.url, 'worker');
+  const producer: RedisClient = createRedisConnection(redis.url, 'worker');
   const queue = createSyncQueue('xbox', { connection: producer, prefix: redis.prefix });
   const rawEnv: Record<string, string> = {
     DATABASE_URL: t.url,

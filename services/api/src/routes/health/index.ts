@@ -4,6 +4,7 @@ import type { AppDeps } from '../../app-deps.ts';
 import { metricsAccess } from '../../plugins/metrics.ts';
 import { INVALID_REQUEST, problemResponses } from '../../api-docs/problem-responses.ts';
 import { pingDatabase } from '@ach/db';
+import { pingRedis } from '@ach/queue';
 import { withinDeadline } from '@ach/runtime';
 
 const READY_TIMEOUT_MS = 1_000;
@@ -39,7 +40,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
   }, async (_request, reply) => {
     const [postgres, redis] = await Promise.all([
       answersWithin(pingDatabase(deps.db), READY_TIMEOUT_MS),
-      answersWithin(deps.redis.ping(), READY_TIMEOUT_MS),
+      answersWithin(pingRedis(deps.redis, deps.config.queuePrefix), READY_TIMEOUT_MS),
     ]);
     const ready = postgres && redis;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });
