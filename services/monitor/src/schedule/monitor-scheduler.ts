@@ -10,6 +10,8 @@ export const FULL_CHECK_SCHEDULER_ID = 'quality-check-full';
 export const INCREMENTAL_CHECK_SCHEDULER_ID = 'quality-check-incremental';
 /** How often, at most, each replica makes sure both schedules still exist (and the incremental interval, when shorter). */
 export const SCHEDULE_CHECK_MAX_EVERY_MS = 60_000;
+/** A scheduled job this much past its time, with this replica idle, means its worker is wedged (at least 3 intervals). */
+export const SCHEDULE_OVERDUE_MIN_MS = 10_000;
 
 export const qualityJobSchema = z.strictObject({ mode: z.enum(['full', 'incremental']) });
 export type QualityJob = z.infer<typeof qualityJobSchema>;
@@ -24,7 +26,8 @@ export interface MonitorSchedule {
 
 export interface MonitorScheduler {
   queue: Queue<QualityJob, QualityJobResult>;
-  worker: Worker<QualityJob, QualityJobResult>;
+  /** The current worker (replaced when the watchdog finds it wedged). */
+  worker(): Worker<QualityJob, QualityJobResult>;
   close(): Promise<void>;
 }
 
@@ -68,15 +71,27 @@ export async function startMonitorScheduler(deps: {
   // The schedules live in Redis only: a Redis restarted without persistence, or flushed, loses them,
   // and with them the stuck-sync sweep that closes the runs whose jobs were lost the same way. Every
   // replica checks they are there (one read each) and puts back what is missing.
+  //
+  // A schedule that is there but overdue while this replica runs nothing means no worker is taking
+  // its jobs: BullMQ's blocking connection can wedge silently when the Redis (Cluster) master it
+  // waits on dies (taskforcesh/bullmq#4138, #3185; reproduced by the reliability suite's cluster
+  // failover), and nothing but a new Worker brings it back. So the replica replaces its worker.
+  const overdueMs = Math.max(3 * deps.schedule.incrementalEveryMs, SCHEDULE_OVERDUE_MIN_MS);
   let checking = false;
   const restoreMissing = async () => {
     if (checking) return;
     checking = true;
     try {
       for (const [id, create] of Object.entries(upsert)) {
-        if (shutdown.signal.aborted || (await queue.getJobScheduler(id))) continue;
-        await create();
-        log.warn({ scheduler: id }, 'quality check schedule was missing from Redis (restarted or flushed): created again');
+        if (shutdown.signal.aborted) continue;
+        const scheduler = await queue.getJobScheduler(id);
+        if (!scheduler) {
+          await create();
+          log.warn({ scheduler: id }, 'quality check schedule was missing from Redis (restarted or flushed): created again');
+        } else if (scheduler.next !== undefined && Date.now() - scheduler.next > overdueMs && running === 0) {
+          log.warn({ scheduler: id, overdueMs: Date.now() - scheduler.next }, 'quality check job overdue and this replica idle: replacing its queue worker');
+          replaceWorker();
+        }
       }
     } catch (error) {
       // Redis away: the next check tries again. Closing: the queue's connection went first.
@@ -97,14 +112,36 @@ export async function startMonitorScheduler(deps: {
       : { ran: false, reason: outcome.reason };
   }
 
-  const worker = new Worker<QualityJob, QualityJobResult>(MONITOR_QUEUE_NAME, process, { connection: deps.connection, prefix: deps.prefix, concurrency: 1 });
-  worker.on('error', (error) => log.error({ err: error }, 'monitor worker error'));
-  worker.on('failed', (job, error) => log.error({ jobId: job?.id, mode: job?.data.mode, reason: error.message }, 'quality check job failed'));
+  let running = 0;
+  const createWorker = () => {
+    const created = new Worker<QualityJob, QualityJobResult>(
+      MONITOR_QUEUE_NAME,
+      async (job) => {
+        running += 1;
+        try {
+          return await process(job);
+        } finally {
+          running -= 1;
+        }
+      },
+      { connection: deps.connection, prefix: deps.prefix, concurrency: 1 },
+    );
+    created.on('error', (error) => log.error({ err: error }, 'monitor worker error'));
+    created.on('failed', (job, error) => log.error({ jobId: job?.id, mode: job?.data.mode, reason: error.message }, 'quality check job failed'));
+    return created;
+  };
+  let worker = createWorker();
+  const replaceWorker = () => {
+    const wedged = worker;
+    worker = createWorker();
+    // Forced, not awaited: a wedged worker's close may never return.
+    wedged.close(true).catch(() => {});
+  };
 
   log.info({ cron: deps.schedule.cron, tz: deps.schedule.tz, incrementalEveryMs: deps.schedule.incrementalEveryMs }, 'quality checks scheduled');
   return {
     queue,
-    worker,
+    worker: () => worker,
     async close() {
       // Stop waiting for the lock, let a running check finish, then let go of Redis.
       shutdown.abort();
