@@ -11,9 +11,10 @@ import { sql, type Kysely } from 'kysely';
  * severity critical fails; `warning` when any other check of severity critical or warning is not
  * `pass`; otherwise `healthy` (an `info` check, such as expiring refresh tokens, is reported only).
  *
- * Full and incremental runs. `run_user_sync_quality_check()` measures everything: one pass over
- * auth.users ⋈ public.users yields every count (total, soft-deleted, ghosts, orphans) and the ghost and
- * orphan lists, so the full run costs about one anti-join with or without anything to list.
+ * Full and incremental runs. `run_user_sync_quality_check()` measures everything: one parallel pass
+ * over auth.users ⋈ public.users (`user_sync_findings`) yields every count (total, soft-deleted, ghosts,
+ * orphans) and up to 1,000 ghosts and orphans, so the full run costs about one anti-join with or
+ * without anything to list.
  * `run_user_sync_quality_check(since)` is the incremental run: it looks at auth users created or
  * soft-deleted since `since`, at syncs finished since `since`, and re-verifies by primary key what
  * the previous run listed (its ids, up to 1,000 per check), so a problem found by a full run stays
@@ -31,6 +32,9 @@ import { sql, type Kysely } from 'kysely';
  * indexes cover id, email, phone and tokens, not created_at or deleted_at).
  */
 
+/** The parallel-safe uuid collector user_sync_findings uses (an aggregate and its two support functions): nobody else's to call. */
+const FIRST_UUIDS_PARTS = ['public.first_uuids(uuid)', 'public.first_uuids_step(uuid[], uuid)', 'public.first_uuids_combine(uuid[], uuid[])'] as const;
+
 /** Every function this migration creates, with its argument types (for grants and `down`). */
 const FUNCTIONS = [
   'public.auth_trigger_status()',
@@ -38,6 +42,7 @@ const FUNCTIONS = [
   'public.check_orphaned_profiles(timestamptz)',
   'public.check_progress_parity(timestamptz)',
   'public.get_user_sync_stats()',
+  'public.user_sync_findings()',
   'public.quality_overall_status(jsonb)',
   'public.quality_check_window_start()',
   'public.run_user_sync_quality_check(timestamptz)',
@@ -183,6 +188,39 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     -- Every count in one pass over auth.users ⋈ public.users. The join sees every profile: users.id
     -- references auth.users (on delete cascade), so there is no profile without an auth user.
+    -- Up to 1,000 uuids (any 1,000 when there are more): an aggregate Postgres 15 can run in parallel
+    -- workers (a combine function), unlike array_agg. Called only for the rows a FILTER lets through.
+    create function public.first_uuids_step(p_ids uuid[], p_id uuid) returns uuid[]
+    language sql immutable parallel safe set search_path = '' as $fn$
+      select case when cardinality(p_ids) >= 1000 then p_ids else p_ids || p_id end
+    $fn$;
+    create function public.first_uuids_combine(p_a uuid[], p_b uuid[]) returns uuid[]
+    language sql immutable parallel safe set search_path = '' as $fn$
+      select case when cardinality(p_a) >= 1000 then p_a else (p_a || p_b)[1:1000] end
+    $fn$;
+    create aggregate public.first_uuids(uuid) (
+      sfunc = public.first_uuids_step, stype = uuid[], combinefunc = public.first_uuids_combine, parallel = safe, initcond = '{}'
+    );
+
+    -- The full run's pass over the users: every count, and the ghosts and orphans themselves (up to
+    -- 1,000 each), in one parallel scan of auth.users ⟕ public.users. A SQL function, so that the
+    -- statement gets a parallel plan (called from PL/pgSQL's SELECT INTO it ran in one process).
+    create function public.user_sync_findings()
+    returns table (total_auth_users bigint, active_auth_users bigint, deleted_auth_users bigint,
+                   total_public_users bigint, ghost_users bigint, orphaned_profiles bigint,
+                   ghost_ids uuid[], orphan_ids uuid[])
+    language sql stable security definer set search_path = '' as $fn$
+      select count(*),
+             count(*) filter (where a.deleted_at is null),
+             count(*) filter (where a.deleted_at is not null),
+             count(u.id),
+             count(*) filter (where a.deleted_at is null and u.id is null),
+             count(*) filter (where a.deleted_at is not null and u.id is not null),
+             public.first_uuids(a.id) filter (where a.deleted_at is null and u.id is null),
+             public.first_uuids(a.id) filter (where a.deleted_at is not null and u.id is not null)
+        from auth.users a left join public.users u on u.id = a.id
+    $fn$;
+
     create function public.get_user_sync_stats()
     returns table (total_auth_users bigint, active_auth_users bigint, deleted_auth_users bigint,
                    total_public_users bigint, ghost_users bigint, orphaned_profiles bigint)
@@ -239,6 +277,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_list jsonb;
       v_ghost_ids jsonb;
       v_orphan_ids jsonb;
+      v_ghost_found uuid[];
+      v_orphan_found uuid[];
       v_count bigint;
       v_total_auth bigint;
       v_total_public bigint;
@@ -253,23 +293,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         v_since := null;
       end if;
 
-      -- Full runs count and list in one pass over auth.users ⟕ public.users (the lists of ghosts and
-      -- orphans ride along: a filtered aggregate sorts only the rows it lists — every ghost, however
-      -- many, spilling to disk past work_mem, before the first 1,000 are kept). Postgres 15 cannot
-      -- split array_agg over parallel workers, so this aggregate runs in one process; measured on
-      -- two cores it still beats the parallel counting pass plus a second scan for the list, and
-      -- with nothing to list it costs what the counting pass alone did. Incremental runs count only
-      -- when a check needs the full counts.
+      -- Full runs count, and collect the ghosts and orphans, in one parallel pass over auth.users ⟕
+      -- public.users (user_sync_findings). Up to 1,000 of each come back, ordered here by primary-key
+      -- lookups; past 1,000 the check lists the first 1,000 with its own ordered query below (a second
+      -- pass, only when that many are broken). So a full run costs about one anti-join.
       if v_since is null then
-        select count(*), count(*) filter (where a.deleted_at is null), count(*) filter (where a.deleted_at is not null), count(u.id),
-               count(*) filter (where a.deleted_at is null and u.id is null),
-               count(*) filter (where a.deleted_at is not null and u.id is not null),
-               to_jsonb(coalesce((array_agg(a.id order by a.created_at, a.id) filter (where a.deleted_at is null and u.id is null))[1:c_list_cap], '{}')),
-               to_jsonb(coalesce((array_agg(a.id order by a.deleted_at, a.id) filter (where a.deleted_at is not null and u.id is not null))[1:c_list_cap], '{}'))
+        select f.total_auth_users, f.active_auth_users, f.deleted_auth_users, f.total_public_users, f.ghost_users, f.orphaned_profiles,
+               f.ghost_ids, f.orphan_ids
           into v_auth_users, v_active_auth_users, v_deleted_auth_users, v_public_users, v_ghost_users, v_orphaned_profiles,
-               v_ghost_ids, v_orphan_ids
-          from auth.users a left join public.users u on u.id = a.id;
+               v_ghost_found, v_orphan_found
+          from public.user_sync_findings() f;
         v_have_stats := true;
+        if v_ghost_users <= c_list_cap then
+          v_ghost_ids := coalesce((select jsonb_agg(a.id order by a.created_at, a.id) from auth.users a where a.id = any(v_ghost_found)), '[]'::jsonb);
+        end if;
+        if v_orphaned_profiles <= c_list_cap then
+          v_orphan_ids := coalesce((select jsonb_agg(a.id order by a.deleted_at, a.id) from auth.users a where a.id = any(v_orphan_found)), '[]'::jsonb);
+        end if;
       end if;
 
       -- ghost_users -------------------------------------------------------------------------------
@@ -653,6 +693,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`revoke execute on function ${sql.raw(fn)} from public, anon, authenticated`.execute(db);
     await sql`grant execute on function ${sql.raw(fn)} to service_role`.execute(db);
   }
+  for (const fn of FIRST_UUIDS_PARTS) await sql`revoke execute on function ${sql.raw(fn)} from public, anon, authenticated`.execute(db);
   const { rows } = await sql<{ sequence: string }>`select pg_get_serial_sequence('public.monitor_alert_log', 'id') as sequence`.execute(db);
   await sql`revoke all on sequence ${sql.raw(rows[0]!.sequence)} from public, anon, authenticated`.execute(db);
   await sql`grant usage, select on sequence ${sql.raw(rows[0]!.sequence)} to service_role`.execute(db);
@@ -662,6 +703,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const fn of [...FUNCTIONS].reverse()) {
     await sql`drop function if exists ${sql.raw(fn)}`.execute(db);
   }
+  await sql`drop aggregate if exists public.first_uuids(uuid)`.execute(db);
+  await sql`drop function if exists public.first_uuids_combine(uuid[], uuid[])`.execute(db);
+  await sql`drop function if exists public.first_uuids_step(uuid[], uuid)`.execute(db);
   await sql`
     drop table if exists public.monitor_alert_log;
     drop index if exists public.platform_accounts_refresh_expires_idx;

@@ -9,7 +9,8 @@ import {
  * The SQL side of the monitor (db/migrations/0007_quality_checks.ts), as an operator runs it from
  * psql: each check is tested by creating the condition it detects and asserting its exact row and the
  * overall status record_user_sync_metrics() returns. Functions covered here: check_ghost_users,
- * check_orphaned_profiles, check_progress_parity, get_user_sync_stats, auth_trigger_status,
+ * check_orphaned_profiles, check_progress_parity, get_user_sync_stats, user_sync_findings (and its
+ * aggregate first_uuids with first_uuids_step and first_uuids_combine), auth_trigger_status,
  * run_user_sync_quality_check, quality_overall_status, quality_check_window_start,
  * record_user_sync_metrics, get_latest_sync_status, get_sync_status_history, cleanup_old_monitoring_logs.
  */
@@ -65,6 +66,56 @@ describe('the healthy case', () => {
     await signUpGhost(t.db);
     const { rows } = await sql`select * from get_user_sync_stats()`.execute(t.db);
     expect(rows).toEqual([{ total_auth_users: 3, active_auth_users: 2, deleted_auth_users: 1, total_public_users: 2, ghost_users: 1, orphaned_profiles: 1 }]);
+  });
+});
+
+describe('the full run lists the ghosts and orphans it counts (user_sync_findings, first_uuids)', () => {
+  /** Ghosts created in bulk with the trigger off, created_at in the reverse of insertion order. */
+  async function plantGhosts(count: number): Promise<string[]> {
+    return t.db.transaction().execute(async (trx) => {
+      await sql`alter table auth.users disable trigger on_auth_user_created`.execute(trx);
+      const { rows } = await sql<{ id: string }>`
+        insert into auth.users (email, created_at)
+        select 'bulk-ghost-' || i || '@example.com', now() - i * interval '1 minute' from generate_series(1, ${count}::int) i
+        returning id`.execute(trx);
+      await sql`alter table auth.users enable trigger on_auth_user_created`.execute(trx);
+      return rows.map((r) => r.id);
+    });
+  }
+  /** The full run's ghost check, serial or with the planner pushed to parallel workers (partial lists combined). */
+  async function ghostCheck(parallel: boolean) {
+    return t.db.transaction().execute(async (trx) => {
+      if (parallel) {
+        for (const setting of ['parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_table_scan_size = 0', 'max_parallel_workers_per_gather = 2']) {
+          await sql.raw(`set local ${setting}`).execute(trx);
+        }
+      }
+      const { rows } = await sql<{ observed_value: number; details: { ids: string[]; truncated: boolean } }>`
+        select observed_value, details from run_user_sync_quality_check() where check_name = 'ghost_users'`.execute(trx);
+      return rows[0]!;
+    });
+  }
+
+  for (const parallel of [false, true]) {
+    it(`up to 1,000: every one, oldest first${parallel ? ' (parallel plan)' : ''}`, async () => {
+      const ghosts = await plantGhosts(40);
+      const check = await ghostCheck(parallel);
+      expect(check.observed_value).toBe(40);
+      expect(check.details).toMatchObject({ truncated: false, ids: [...ghosts].reverse() });
+    });
+  }
+
+  it('past 1,000: the count, and exactly the 1,000 oldest (an ordered second query)', async () => {
+    const ghosts = await plantGhosts(1_030);
+    for (const parallel of [false, true]) {
+      const check = await ghostCheck(parallel);
+      expect(check.observed_value).toBe(1_030);
+      expect(check.details.truncated).toBe(true);
+      expect(check.details.ids).toEqual([...ghosts].reverse().slice(0, 1_000));
+    }
+    // The collector itself keeps at most 1,000 (any 1,000) whichever way the rows were split.
+    const { rows } = await sql<{ n: number }>`select cardinality(ghost_ids) as n from user_sync_findings()`.execute(t.db);
+    expect(rows).toEqual([{ n: 1_000 }]);
   });
 });
 
