@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parityBreaches } from '@ach/library';
-import { builtinPlatforms, type PlatformModule } from '@ach/platform-registry';
+import { builtinPlatforms } from '@ach/platform-registry';
 import { sandboxAccountKit, type LibrarySize, type RequestWindow } from '../support/sandbox-account-kits.ts';
 import { progressParityBreaches, storedLibraryCounts } from '../support/stored-library.ts';
-import { linkAccount, requestSync, waitForRunsToEnd } from '../support/sync-runs.ts';
+import { linkOwnSandboxAccounts, windowedWorkerEnv, type LinkedSandboxAccount } from '../support/linked-sandbox-accounts.ts';
+import { requestSync, waitForRunsToEnd } from '../support/sync-runs.ts';
 import { startSystem, type RunningSystem } from '../support/system-under-test.ts';
 
 /**
@@ -35,36 +36,11 @@ const FAULTS = [
 
 let system: RunningSystem;
 beforeAll(async () => {
-  const envFor = Object.fromEntries(builtinPlatforms.map((p) => [`worker-${p.slug}`, sandboxAccountKit(p).requestWindow?.workerEnv(WINDOW) ?? {}]));
-  system = await startSystem({ label: 'platform-misbehaves', envFor });
+  system = await startSystem({ label: 'platform-misbehaves', envFor: windowedWorkerEnv(WINDOW) });
 });
 afterAll(async () => {
   await system?.stop();
 });
-
-interface Linked {
-  authorization: string;
-  userId: string;
-  platform: PlatformModule;
-  externalId: string;
-}
-
-async function linkEveryone(): Promise<Linked[]> {
-  const linked: Linked[] = [];
-  let n = 0;
-  for (let u = 0; u < USERS; u++) {
-    const user = await system.signUp();
-    for (const platform of builtinPlatforms) {
-      const kit = sandboxAccountKit(platform);
-      const account = kit.create(system.sandbox.state, n++, LIBRARY);
-      await linkAccount(system, user.authorization, platform.slug, account.linkBody);
-      // After linking: the link's own calls are not the sync's to budget; the window opens afresh.
-      kit.requestWindow?.apply(system.sandbox.state, account.externalId, WINDOW);
-      linked.push({ ...user, platform, externalId: account.externalId });
-    }
-  }
-  return linked;
-}
 
 /** Arms, per sync endpoint of every platform, the fault kinds in turn: successive requests meet successive kinds. */
 function armFaults() {
@@ -76,7 +52,7 @@ function armFaults() {
   );
 }
 
-const syncAll = (linked: Linked[]) => Promise.all(linked.map((l) => requestSync(system, l.authorization, l.platform.slug, 'full')));
+const syncAll = (linked: LinkedSandboxAccount[]) => Promise.all(linked.map((l) => requestSync(system, l.authorization, l.platform.slug, 'full')));
 
 function exitedServices(): string[] {
   return system.services.filter((s) => s.child.exitCode !== null || s.child.signalCode !== null).map((s) => `${s.name}: ${s.child.exitCode ?? s.child.signalCode}`);
@@ -84,7 +60,7 @@ function exitedServices(): string[] {
 
 describe('platforms misbehave for a while', () => {
   it('no crash, no platform limit exceeded, every run ends, and everything converges once they behave', async () => {
-    const linked = await linkEveryone();
+    const linked = await linkOwnSandboxAccounts(system, { users: USERS, library: LIBRARY, window: WINDOW });
     const armed = armFaults();
     const ids = await syncAll(linked);
 

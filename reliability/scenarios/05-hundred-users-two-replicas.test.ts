@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parityBreaches } from '@ach/library';
-import { builtinPlatforms, type PlatformModule } from '@ach/platform-registry';
+import { builtinPlatforms } from '@ach/platform-registry';
 import { mapWithConcurrency } from '@ach/sync-engine';
 import { sandboxAccountKit, type LibrarySize, type RequestWindow } from '../support/sandbox-account-kits.ts';
 import { progressParityBreaches, storedLibraryCounts } from '../support/stored-library.ts';
-import { linkAccount, requestSync, waitForRunsToEnd } from '../support/sync-runs.ts';
+import { linkOwnSandboxAccounts, windowedWorkerEnv } from '../support/linked-sandbox-accounts.ts';
+import { requestSync, waitForRunsToEnd } from '../support/sync-runs.ts';
 import { startSystem, type RunningSystem } from '../support/system-under-test.ts';
 
 /**
@@ -30,36 +31,16 @@ beforeAll(async () => {
   system = await startSystem({
     label: 'hundred-users',
     workers: Object.fromEntries(builtinPlatforms.map((p) => [p.slug, REPLICAS])),
-    envFor: Object.fromEntries(builtinPlatforms.map((p) => [`worker-${p.slug}`, sandboxAccountKit(p).requestWindow?.workerEnv(WINDOW) ?? {}])),
+    envFor: windowedWorkerEnv(WINDOW),
   });
 });
 afterAll(async () => {
   await system?.stop();
 });
 
-interface Linked {
-  authorization: string;
-  userId: string;
-  platform: PlatformModule;
-  externalId: string;
-}
-
-async function signUpAndLinkEveryone(): Promise<Linked[]> {
-  const users = await Promise.all(Array.from({ length: USERS }, () => system.signUp()));
-  const links = users.flatMap((user, u) =>
-    builtinPlatforms.map((platform, p) => ({ user, platform, account: sandboxAccountKit(platform).create(system.sandbox.state, u * builtinPlatforms.length + p, LIBRARY) })),
-  );
-  await mapWithConcurrency(links, LINKS_AT_ONCE, ({ user, platform, account }) => linkAccount(system, user.authorization, platform.slug, account.linkBody));
-  return links.map(({ user, platform, account }) => {
-    // After linking: the link's own calls are not the sync's to budget; the window opens afresh.
-    sandboxAccountKit(platform).requestWindow?.apply(system.sandbox.state, account.externalId, WINDOW);
-    return { ...user, platform, externalId: account.externalId };
-  });
-}
-
 describe(`${USERS} users on every platform, ${REPLICAS} replicas of each worker`, () => {
   it('every sync requested at once succeeds; stored libraries equal the sandbox, parity holds, no platform window was exceeded', async () => {
-    const linked = await signUpAndLinkEveryone();
+    const linked = await linkOwnSandboxAccounts(system, { users: USERS, library: LIBRARY, window: WINDOW, linksAtOnce: LINKS_AT_ONCE });
     expect(linked).toHaveLength(USERS * builtinPlatforms.length);
 
     const ids = await Promise.all(linked.map((l) => requestSync(system, l.authorization, l.platform.slug, 'full')));
