@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOwnRedisCluster, type OwnRedisCluster } from '../src/own-servers.ts';
 
@@ -32,10 +32,17 @@ describe('a private Redis Cluster for failover tests', () => {
   });
 
   it("fails over when the master of a key's slot is SIGKILLed: its replica is promoted, with the data", async () => {
-    await client.set('{ach}:before', 'kept');
-    // Acknowledged by the replica, so the failover cannot lose it (replication is asynchronous).
-    expect(Number(await client.call('WAIT', '1', '2000'))).toBe(1);
     const master = await cluster.masterOf('{ach}');
+    // Written on the slot's master and acknowledged by its replica, so the failover cannot lose it
+    // (replication is asynchronous). WAIT counts the writes of its own connection, and through the
+    // cluster client a keyless WAIT goes to any node: both go over one connection to that master.
+    const direct = new Redis({ host: '127.0.0.1', port: master, maxRetriesPerRequest: 1 });
+    try {
+      await direct.set('{ach}:before', 'kept');
+      expect(Number(await direct.call('WAIT', '1', '2000'))).toBe(1);
+    } finally {
+      direct.disconnect();
+    }
     const failover = await cluster.failover('{ach}');
     expect(failover.killedPort).toBe(master);
     expect(failover.promotedPort).toBeDefined();
