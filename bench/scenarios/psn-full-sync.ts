@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
@@ -14,9 +12,10 @@ import { createPsnAdapter, psn } from '@ach/platform-registry';
 import { startSandbox } from '@ach/platform-sandbox';
 import { createSyncQueue, deletePrefixedKeys } from '@ach/queue';
 import { mapWithConcurrency, type AdapterAccount } from '@ach/sync-engine';
-import { createSyncRunRepository, requestSync } from '@ach/sync-runs';
+import { requestSync } from '@ach/sync-runs';
 import { createBenchDatabase, createBenchUser } from '../bench-database.ts';
 import { stop } from '../child-process.ts';
+import { peakRssResult, startBenchWorker, succeededRunStats, vmHwmMb, type BenchWorker } from '../worker-process.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
 
 /**
@@ -36,21 +35,6 @@ const NPSSO = 'bench-npsso-psn-collector';
 const GAME_CONCURRENCY = 4;
 const BATCH_GAMES = 50;
 
-const vmHwmMb = (pid: number) => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-};
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const log = createLogger({ name: 'bench', level: 'warn' });
 
 interface RunStats {
@@ -60,15 +44,7 @@ interface RunStats {
   gamesWritten: number;
 }
 
-async function finished(db: Kysely<Database>, userId: string, syncId: string, timeoutMs: number): Promise<RunStats> {
-  const runs = createSyncRunRepository({ db });
-  return waitFor(`sync ${syncId}`, timeoutMs, async () => {
-    const row = await runs.byId(userId, syncId);
-    if (!row) throw new Error(`sync ${syncId} not found`);
-    if (row.status === 'failed') throw new Error(`sync failed: ${row.error_code} ${row.error_message}`);
-    return row.status === 'succeeded' ? (row.stats as unknown as RunStats) : undefined;
-  });
-}
+const finished = (db: Kysely<Database>, userId: string, syncId: string, timeoutMs: number) => succeededRunStats<RunStats>(db, userId, syncId, timeoutMs);
 
 const scenario: BenchScenario = {
   name: 'psn-full-sync',
@@ -84,8 +60,7 @@ const scenario: BenchScenario = {
     const key = randomBytes(32).toString('base64');
     const cipher = createCredentialCipher({ key });
     const env = { PSN_AUTH_BASE_URL: sandbox.url, PSN_API_BASE_URL: sandbox.url };
-    let worker: ChildProcess | undefined;
-    const stderr: string[] = [];
+    let worker: BenchWorker | undefined;
     try {
       sandbox.state.psn.addAccount({ npsso: NPSSO, accountId: ACCOUNT_ID, onlineId: 'bench_collector', library: { titles: titleCount, earnedRatio: 0.6 } });
       // Generate the sandbox's (deterministic) earned state up front so neither measurement pays for it.
@@ -106,27 +81,19 @@ const scenario: BenchScenario = {
       });
       if (link.kind !== 'linked') throw new Error(`could not link the bench account: ${link.kind}`);
 
-      worker = spawn(process.execPath, [WORKER_MAIN], {
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: bench.url,
-          REDIS_URL: ctx.redisUrl,
-          QUEUE_PREFIX: prefix,
-          ...env,
-          CREDENTIALS_ENCRYPTION_KEY: key,
-          LOG_LEVEL: 'warn',
-          WORKER_CONCURRENCY: '1',
-          SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
-          PSN_RATE_LIMIT_MAX: '10000000',
-          PSN_RATE_LIMIT_WINDOW_MS: '1000',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-      const pid = worker.pid!;
       // Idle baseline: the process with everything wired and connected, before any job.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const idleMb = vmHwmMb(pid);
+      worker = await startBenchWorker(WORKER_MAIN, {
+        DATABASE_URL: bench.url,
+        REDIS_URL: ctx.redisUrl,
+        QUEUE_PREFIX: prefix,
+        ...env,
+        CREDENTIALS_ENCRYPTION_KEY: key,
+        SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
+        PSN_RATE_LIMIT_MAX: '10000000',
+        PSN_RATE_LIMIT_WINDOW_MS: '1000',
+      });
+      const pid = worker.child.pid!;
+      const { idleMb } = worker;
 
       const timedSync = async (mode: 'incremental' | 'full', timeoutMs: number) => {
         sandbox.state.calls.clear();
@@ -204,14 +171,7 @@ const scenario: BenchScenario = {
           baseline: { label: 'engine raw write of the same titles (writeGameBatch, empty DB, no platform)', value: rawRate },
           notes: `raw: ${rowsWritten(rawCounts)} rows in ${rawSeconds.toFixed(2)} s`,
         },
-        {
-          metric: 'worker peak RSS (VmHWM) during the full sync',
-          value: peakMb,
-          unit: 'MB',
-          baseline: { label: 'same worker process idle', value: idleMb },
-          target: '≤ 200 MB',
-          met: peakMb <= 200,
-        },
+        peakRssResult(peakMb, idleMb),
         {
           metric: 'no-change resync: PSN calls',
           value: resync.calls,
@@ -231,9 +191,9 @@ const scenario: BenchScenario = {
       ];
       return results;
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nworker stderr:\n${stderr.join('').slice(-2000)}`);
+      throw new Error(`${(error as Error).message}\nworker stderr:\n${(worker?.stderr ?? []).join('').slice(-2000)}`);
     } finally {
-      if (worker) await stop(worker);
+      if (worker) await stop(worker.child);
       await queue.close();
       await deletePrefixedKeys(redis, prefix);
       redis.disconnect();

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
@@ -12,9 +10,10 @@ import { DEFAULT_STEAM_API_KEY, startSandbox } from '@ach/platform-sandbox';
 import { createLogger } from '@ach/observability';
 import { createSyncQueue, deletePrefixedKeys } from '@ach/queue';
 import { mapWithConcurrency } from '@ach/sync-engine';
-import { createSyncRunRepository, requestSync } from '@ach/sync-runs';
+import { requestSync } from '@ach/sync-runs';
 import { createBenchDatabase, createBenchUser } from '../bench-database.ts';
 import { stop } from '../child-process.ts';
+import { peakRssResult, startBenchWorker, succeededRunStats, vmHwmMb, type BenchWorker } from '../worker-process.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
 
 /**
@@ -26,21 +25,6 @@ const WORKER_MAIN = fileURLToPath(new URL('../../services/worker-steam/src/main.
 const STEAM_ID = '76561198000000501';
 const GAME_CONCURRENCY = 4;
 
-const vmHwmMb = (pid: number) => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-};
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const log = createLogger({ name: 'bench', level: 'warn' });
 
 /** A run created and enqueued the way POST /sync/steam does it (@ach/sync-runs' accept path). */
@@ -49,15 +33,8 @@ async function requestSteamSync(db: Kysely<Database>, queue: ReturnType<typeof c
   return accepted.syncId;
 }
 
-async function finished(db: Kysely<Database>, userId: string, syncId: string, timeoutMs: number) {
-  const runs = createSyncRunRepository({ db });
-  return waitFor(`sync ${syncId}`, timeoutMs, async () => {
-    const row = await runs.byId(userId, syncId);
-    if (!row) throw new Error(`sync ${syncId} not found`);
-    if (row.status === 'failed') throw new Error(`sync failed: ${row.error_message}`);
-    return row.status === 'succeeded' ? (row.stats as unknown as { rowsWritten: number; apiCallsTotal: number; gamesChanged: number }) : undefined;
-  });
-}
+type RunStats = { rowsWritten: number; apiCallsTotal: number; gamesChanged: number };
+const finished = (db: Kysely<Database>, userId: string, syncId: string, timeoutMs: number) => succeededRunStats<RunStats>(db, userId, syncId, timeoutMs);
 
 const scenario: BenchScenario = {
   name: 'sync-engine-full-sync',
@@ -71,8 +48,7 @@ const scenario: BenchScenario = {
       port: 0,
       steam: { accounts: [{ steamId: STEAM_ID, options: { games: gameCount, achievementsPerGame: 50, earnedRatio: 0.6, hiddenRatio: 0.1, noStatsRatio: 0 } }] },
     });
-    let worker: ChildProcess | undefined;
-    const stderr: string[] = [];
+    let worker: BenchWorker | undefined;
     try {
       // Build the sandbox's (deterministic) library up front so neither measurement pays for it.
       const library = sandbox.state.steam.library(STEAM_ID)!;
@@ -80,27 +56,19 @@ const scenario: BenchScenario = {
       const linked = await createPlatformAccountRepository(bench.db).link({ userId, platformId: steam.id, externalAccountId: STEAM_ID, displayName: null, avatarUrl: null, verified: false });
       if (linked.kind !== 'linked') throw new Error(`could not link the bench account: ${linked.kind}`);
 
-      worker = spawn(process.execPath, [WORKER_MAIN], {
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: bench.url,
-          REDIS_URL: ctx.redisUrl,
-          QUEUE_PREFIX: prefix,
-          STEAM_API_KEY: DEFAULT_STEAM_API_KEY,
-          STEAM_API_BASE_URL: sandbox.url,
-          CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-          LOG_LEVEL: 'warn',
-          WORKER_CONCURRENCY: '1',
-          SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
-          STEAM_RATE_LIMIT_PER_SECOND: '100000',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-      const pid = worker.pid!;
       // Idle baseline: the process with everything wired and connected, before any job.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const idleMb = vmHwmMb(pid);
+      worker = await startBenchWorker(WORKER_MAIN, {
+        DATABASE_URL: bench.url,
+        REDIS_URL: ctx.redisUrl,
+        QUEUE_PREFIX: prefix,
+        STEAM_API_KEY: DEFAULT_STEAM_API_KEY,
+        STEAM_API_BASE_URL: sandbox.url,
+        CREDENTIALS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
+        STEAM_RATE_LIMIT_PER_SECOND: '100000',
+      });
+      const pid = worker.child.pid!;
+      const { idleMb } = worker;
 
       // One sync, enqueue → succeeded: its stats, wall time and the Steam calls it made.
       const timedSync = async (timeoutMs: number) => {
@@ -138,14 +106,7 @@ const scenario: BenchScenario = {
           baseline: { label: `the same Steam calls alone, ${GAME_CONCURRENCY} in flight, no DB`, value: bareSeconds },
           notes,
         },
-        {
-          metric: 'worker peak RSS (VmHWM) during the full sync',
-          value: peakMb,
-          unit: 'MB',
-          baseline: { label: 'same worker process idle', value: idleMb },
-          target: '≤ 200 MB',
-          met: peakMb <= 200,
-        },
+        peakRssResult(peakMb, idleMb),
         {
           metric: 'no-change resync: Steam API calls',
           value: resyncCalls,
@@ -171,9 +132,9 @@ const scenario: BenchScenario = {
       ];
       return results;
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nworker stderr:\n${stderr.join('').slice(-2000)}`);
+      throw new Error(`${(error as Error).message}\nworker stderr:\n${(worker?.stderr ?? []).join('').slice(-2000)}`);
     } finally {
-      if (worker) await stop(worker);
+      if (worker) await stop(worker.child);
       await queue.close();
       await deletePrefixedKeys(redis, prefix);
       redis.disconnect();

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
@@ -14,9 +12,10 @@ import { startSandbox } from '@ach/platform-sandbox';
 import { createLogger } from '@ach/observability';
 import { createSyncQueue, deletePrefixedKeys } from '@ach/queue';
 import { mapWithConcurrency } from '@ach/sync-engine';
-import { createSyncRunRepository, requestSync } from '@ach/sync-runs';
+import { requestSync } from '@ach/sync-runs';
 import { createBenchDatabase, createBenchUser } from '../bench-database.ts';
 import { stop } from '../child-process.ts';
+import { peakRssResult, startBenchWorker, succeededRunStats, vmHwmMb, type BenchWorker } from '../worker-process.ts';
 import { cpuDelta, cpuSnapshot } from '../process-cpu.ts';
 import type { BenchResult, BenchScenario } from '../bench-result.ts';
 
@@ -35,34 +34,11 @@ const ACHIEVEMENTS_PER_TITLE = 40;
 const GAME_CONCURRENCY = 4;
 const WRITE_BATCH_GAMES = 50;
 
-const vmHwmMb = (pid: number) => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-};
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const log = createLogger({ name: 'bench', level: 'warn' });
 
 type RunStats = { rowsWritten: number; apiCallsTotal: number; gamesChanged: number; apiCallsFailed: number };
 
-async function finished(db: Kysely<Database>, userId: string, syncId: string, timeoutMs: number): Promise<RunStats> {
-  const runs = createSyncRunRepository({ db });
-  return waitFor(`sync ${syncId}`, timeoutMs, async () => {
-    const row = await runs.byId(userId, syncId);
-    if (!row) throw new Error(`sync ${syncId} not found`);
-    if (row.status === 'failed') throw new Error(`sync failed: ${row.error_code} ${row.error_message}`);
-    return row.status === 'succeeded' ? (row.stats as unknown as RunStats) : undefined;
-  });
-}
+const finished = (db: Kysely<Database>, userId: string, syncId: string, timeoutMs: number) => succeededRunStats<RunStats>(db, userId, syncId, timeoutMs);
 
 /** What the sync stored for the user, read back as the engine's write input (for the raw write rate). */
 async function storedAsWrites(db: Kysely<Database>, userId: string): Promise<GameWrite[]> {
@@ -131,8 +107,7 @@ const scenario: BenchScenario = {
       XBOX_TITLEHUB_BASE_URL: sandbox.url,
       XBOX_PROFILE_BASE_URL: sandbox.url,
     };
-    let worker: ChildProcess | undefined;
-    const stderr: string[] = [];
+    let worker: BenchWorker | undefined;
     try {
       if (titleCount !== 1000) sandbox.state.xbox.setLibrary(XUID, { titles: titleCount, achievementsPerTitle: ACHIEVEMENTS_PER_TITLE, x360Ratio: 0.2, earnedRatio: 0.6 });
       // Build the sandbox's (deterministic) library up front so no measurement pays for it.
@@ -156,27 +131,19 @@ const scenario: BenchScenario = {
       });
       if (outcome.kind !== 'linked') throw new Error(`could not link the bench account: ${outcome.kind}`);
 
-      worker = spawn(process.execPath, [WORKER_MAIN], {
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: bench.url,
-          REDIS_URL: ctx.redisUrl,
-          QUEUE_PREFIX: prefix,
-          CREDENTIALS_ENCRYPTION_KEY: encryptionKey,
-          LOG_LEVEL: 'warn',
-          WORKER_CONCURRENCY: '1',
-          SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
-          XBOX_RATE_LIMIT_MAX: '1000000',
-          XBOX_RATE_LIMIT_SUSTAIN_MAX: '1000000',
-          ...(env as Record<string, string>),
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-      const pid = worker.pid!;
       // Idle baseline: the process with everything wired and connected, before any job.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const idleMb = vmHwmMb(pid);
+      worker = await startBenchWorker(WORKER_MAIN, {
+        DATABASE_URL: bench.url,
+        REDIS_URL: ctx.redisUrl,
+        QUEUE_PREFIX: prefix,
+        CREDENTIALS_ENCRYPTION_KEY: encryptionKey,
+        SYNC_GAME_CONCURRENCY: String(GAME_CONCURRENCY),
+        XBOX_RATE_LIMIT_MAX: '1000000',
+        XBOX_RATE_LIMIT_SUSTAIN_MAX: '1000000',
+        ...(env as Record<string, string>),
+      });
+      const pid = worker.child.pid!;
+      const { idleMb } = worker;
 
       const timedSync = async (mode: 'incremental' | 'full', timeoutMs: number) => {
         sandbox.state.calls.clear();
@@ -249,14 +216,7 @@ const scenario: BenchScenario = {
           unit: 'rows/s',
           baseline: { label: 'the engine’s raw write rate, same rows, same run', value: rawRowsPerSecond },
         },
-        {
-          metric: 'worker peak RSS (VmHWM) during the full sync',
-          value: peakMb,
-          unit: 'MB',
-          baseline: { label: 'same worker process idle', value: idleMb },
-          target: '≤ 200 MB',
-          met: peakMb <= 200,
-        },
+        peakRssResult(peakMb, idleMb),
         {
           metric: 'no-change resync: Xbox calls',
           value: resyncCalls,
@@ -282,9 +242,9 @@ const scenario: BenchScenario = {
       ];
       return results;
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nworker stderr:\n${stderr.join('').slice(-2000)}`, { cause: error });
+      throw new Error(`${(error as Error).message}\nworker stderr:\n${(worker?.stderr ?? []).join('').slice(-2000)}`, { cause: error });
     } finally {
-      if (worker) await stop(worker);
+      if (worker) await stop(worker.child);
       await queue.close();
       await deletePrefixedKeys(redis, prefix);
       redis.disconnect();
