@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -13,7 +12,7 @@ import { createPlatformHttp, PlatformError } from '@ach/platform-clients';
 import { builtinPlatforms, createPlatformRegistry, type ClientHooks, type PlatformLinking, type PlatformModule } from '@ach/platform-registry';
 import { createRedisConnection, createSyncQueues, syncQueueName, type SyncQueues, type RedisClient } from '@ach/queue';
 import { runWorkerProcess, type PlatformAdapter, type WorkerProcess } from '@ach/sync-engine';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@ach/testing';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis, userBearer } from '@ach/testing';
 import { createApp } from '../src/app.ts';
 import { createPlatformLinking } from '../src/linking/platform-linking.ts';
 
@@ -289,14 +288,7 @@ async function signUp(name: string): Promise<{ userId: string; headers: { author
   const userId = rows[0]!.id;
   // The signup trigger creates public.users; make sure, as POST /users/sync would.
   await sql`insert into public.users (id, email, username) values (${userId}::uuid, ${email}, ${`${name}_retro`}) on conflict (id) do nothing`.execute(t.db);
-  const token = await new SignJWT({ role: 'authenticated' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setAudience('authenticated')
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
-  return { userId, headers: { authorization: `Bearer ${token}` } };
+  return { userId, headers: await userBearer(userId, JWT_SECRET) };
 }
 
 describe('a fourth platform registered only in this test', () => {

@@ -1,15 +1,9 @@
-import { userBearer } from '@ach/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/src/app.ts';
-import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts';
-import { createCredentialCipher } from '@ach/crypto';
-import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues, type SyncQueues, type RedisClient } from '@ach/queue';
+import { startApiOverWorkerHarness, type ApiOverWorkerHarness } from '../../api/test/support/api-over-worker-harness.ts';
 import { parityBreaches } from '@ach/library';
-import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createPsnSyncHarness, type PsnSyncHarness, type PsnTestAccount } from './support/psn-sync-harness.ts';
 import { differencesFromSandbox } from './support/psn-expectations.ts';
 
@@ -17,57 +11,24 @@ const JWT_SECRET = 'worker-psn-e2e-secret-of-at-least-32-chars';
 
 let h: PsnSyncHarness;
 let app: FastifyInstance;
-let producer: RedisClient;
-let queues: SyncQueues;
+let api: ApiOverWorkerHarness;
 let account: PsnTestAccount;
-const subscribers: RedisClient[] = [];
 
 beforeAll(async () => {
   h = await createPsnSyncHarness();
   // Two blocks of the catalogue: both generations, DLC groups, hidden trophies, platinums (1,000 trophies).
   account = h.addAccount({ titles: 40, earnedRatio: 0.55 });
-  producer = createRedisConnection(h.redis.url, 'producer');
-  const platforms = builtinPlatformRegistry();
-  queues = createSyncQueues(platforms.slugs, { connection: producer, prefix: h.env.QUEUE_PREFIX });
-  app = await createApp(
-    {
-      db: h.db,
-      platforms,
-      queues,
-      redis: producer,
-      createSubscriber: () => {
-        const subscriber = createRedisConnection(h.redis.url, 'subscriber');
-        subscribers.push(subscriber);
-        return subscriber;
-      },
-      cipher: createCredentialCipher({ key: h.env.CREDENTIALS_ENCRYPTION_KEY }),
-      log: createLogger({ name: 'api-e2e', level: 'silent' }),
-      config: { queuePrefix: h.env.QUEUE_PREFIX, jwt: { secret: JWT_SECRET, audience: 'authenticated' } },
-      linking: createPlatformLinking(platforms, {
-        PSN_AUTH_BASE_URL: h.sandbox.url,
-        PSN_API_BASE_URL: h.sandbox.url,
-        STEAM_API_BASE_URL: h.sandbox.url,
-        XBOX_MSA_BASE_URL: h.sandbox.url,
-        XBOX_USER_AUTH_BASE_URL: h.sandbox.url,
-        XBOX_XSTS_BASE_URL: h.sandbox.url,
-        XBOX_PROFILE_BASE_URL: h.sandbox.url,
-      }),
-    },
-    { docs: false },
-  );
-  await app.ready();
+  api = await startApiOverWorkerHarness(h, { jwtSecret: JWT_SECRET });
+  app = api.app;
   await h.startWorker();
 });
 
 afterAll(async () => {
-  await app?.close();
-  for (const q of Object.values(queues ?? {})) await q.close();
-  producer?.disconnect();
-  for (const s of subscribers) s.disconnect();
+  await api?.close();
   await h?.close();
 });
 
-const bearer = (userId: string) => userBearer(userId, JWT_SECRET);
+const bearer = (userId: string) => api.bearer(userId);
 
 describe('end to end through the API', () => {
   it('signup → PUT /accounts/psn (NPSSO) → POST /sync/psn → worker → succeeded: every title, trophy, group, unlock and rarity lands, user_progress is PSN’s own', async () => {

@@ -1,15 +1,10 @@
-import { userBearer } from '@ach/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/src/app.ts';
-import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts';
-import { createCredentialCipher } from '@ach/crypto';
-import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues, type RedisClient } from '@ach/queue';
+import { startApiOverWorkerHarness, type ApiOverWorkerHarness } from '../../api/test/support/api-over-worker-harness.ts';
+import { subscribeSyncEvents, type SyncEvent } from '@ach/queue';
 import { parityBreaches as parityViolations } from '@ach/library';
-import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createSteamSyncHarness, type SteamSyncHarness } from './support/steam-sync-harness.ts';
 
 const JWT_SECRET = 'worker-steam-e2e-secret-of-at-least-32-chars';
@@ -17,57 +12,23 @@ const STEAM_ID = '76561198000000401';
 
 let h: SteamSyncHarness;
 let app: FastifyInstance;
-let producer: RedisClient;
-let queues: SyncQueues;
-const subscribers: RedisClient[] = [];
+let api: ApiOverWorkerHarness;
 
 beforeAll(async () => {
   h = await createSteamSyncHarness([
     { steamId: STEAM_ID, options: { games: 15, achievementsPerGame: 12, hiddenRatio: 0.2, noStatsRatio: 0.15, earnedRatio: 0.45, vanity: 'e2e-player' } },
   ]);
-  producer = createRedisConnection(h.redis.url, 'producer');
-  const platforms = builtinPlatformRegistry();
-  queues = createSyncQueues(platforms.slugs, { connection: producer, prefix: h.env.QUEUE_PREFIX });
-  app = await createApp(
-    {
-      db: h.db,
-      platforms,
-      queues,
-      redis: producer,
-      createSubscriber: () => {
-        const subscriber = createRedisConnection(h.redis.url, 'subscriber');
-        subscribers.push(subscriber);
-        return subscriber;
-      },
-      cipher: createCredentialCipher({ key: h.env.CREDENTIALS_ENCRYPTION_KEY }),
-      log: createLogger({ name: 'api-e2e', level: 'silent' }),
-      config: { queuePrefix: h.env.QUEUE_PREFIX, jwt: { secret: JWT_SECRET, audience: 'authenticated' } },
-      linking: createPlatformLinking(platforms, {
-        STEAM_API_KEY: h.env.STEAM_API_KEY,
-        STEAM_API_BASE_URL: h.sandbox.url,
-        PSN_AUTH_BASE_URL: h.sandbox.url,
-        PSN_API_BASE_URL: h.sandbox.url,
-        XBOX_MSA_BASE_URL: h.sandbox.url,
-        XBOX_USER_AUTH_BASE_URL: h.sandbox.url,
-        XBOX_XSTS_BASE_URL: h.sandbox.url,
-        XBOX_PROFILE_BASE_URL: h.sandbox.url,
-      }),
-    },
-    { docs: false },
-  );
-  await app.ready();
+  api = await startApiOverWorkerHarness(h, { jwtSecret: JWT_SECRET, linkingEnv: { STEAM_API_KEY: h.env.STEAM_API_KEY } });
+  app = api.app;
   await h.startWorker();
 });
 
 afterAll(async () => {
-  await app?.close();
-  for (const q of Object.values(queues ?? {})) await q.close();
-  producer?.disconnect();
-  for (const s of subscribers) s.disconnect();
+  await api?.close();
   await h?.close();
 });
 
-const bearer = (userId: string) => userBearer(userId, JWT_SECRET);
+const bearer = (userId: string) => api.bearer(userId);
 
 describe('end to end through the API', () => {
   it('signup → link Steam → POST /sync/steam → worker → succeeded, with exactly the sandbox library stored', async () => {
@@ -85,8 +46,7 @@ describe('end to end through the API', () => {
 
     // Live events the SSE route relays: subscribe before asking for the sync.
     const events: SyncEvent[] = [];
-    const listener = createRedisConnection(h.redis.url, 'subscriber');
-    subscribers.push(listener);
+    const listener = api.subscriber();
     await subscribeSyncEvents(listener, h.env.QUEUE_PREFIX, userId, (event) => events.push(event));
 
     const requested = await app.inject({ method: 'POST', url: '/sync/steam', headers, payload: {} });

@@ -1,14 +1,10 @@
-import { userBearer } from '@ach/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/src/app.ts';
-import { createPlatformLinking } from '../../api/src/linking/platform-linking.ts';
-import { createLogger } from '@ach/observability';
-import { createRedisConnection, createSyncQueues, subscribeSyncEvents, type SyncEvent, type SyncQueues, type RedisClient } from '@ach/queue';
+import { startApiOverWorkerHarness, type ApiOverWorkerHarness } from '../../api/test/support/api-over-worker-harness.ts';
+import { subscribeSyncEvents, type SyncEvent } from '@ach/queue';
 import { parityBreaches } from '@ach/library';
-import { builtinPlatformRegistry } from '@ach/platform-registry';
 import { createXboxSyncHarness, type XboxSyncHarness } from './support/xbox-sync-harness.ts';
 import { expectMirrorsSandbox } from './support/xbox-mirror.ts';
 
@@ -18,9 +14,7 @@ const REFRESH_TOKEN = 'sandbox-msa-e2e-player';
 
 let h: XboxSyncHarness;
 let app: FastifyInstance;
-let producer: RedisClient;
-let queues: SyncQueues;
-const subscribers: RedisClient[] = [];
+let api: ApiOverWorkerHarness;
 
 beforeAll(async () => {
   h = await createXboxSyncHarness();
@@ -32,40 +26,17 @@ beforeAll(async () => {
     userHash: '5555555555555555555',
     library: { titles: 20, achievementsPerTitle: 15, x360Ratio: 0.3, earnedRatio: 0.45 },
   });
-  producer = createRedisConnection(h.redis.url, 'producer');
-  const platforms = builtinPlatformRegistry();
-  queues = createSyncQueues(platforms.slugs, { connection: producer, prefix: h.env.QUEUE_PREFIX });
-  app = await createApp(
-    {
-      db: h.db,
-      platforms,
-      queues,
-      redis: producer,
-      createSubscriber: () => {
-        const subscriber = createRedisConnection(h.redis.url, 'subscriber');
-        subscribers.push(subscriber);
-        return subscriber;
-      },
-      cipher: h.cipher,
-      log: createLogger({ name: 'api-e2e', level: 'silent' }),
-      config: { queuePrefix: h.env.QUEUE_PREFIX, jwt: { secret: JWT_SECRET, audience: 'authenticated' } },
-      linking: createPlatformLinking(platforms, h.rawEnv),
-    },
-    { docs: false },
-  );
-  await app.ready();
+  api = await startApiOverWorkerHarness(h, { jwtSecret: JWT_SECRET, linkingEnv: h.rawEnv });
+  app = api.app;
   await h.startWorker();
 });
 
 afterAll(async () => {
-  await app?.close();
-  for (const q of Object.values(queues ?? {})) await q.close();
-  producer?.disconnect();
-  for (const s of subscribers) s.disconnect();
+  await api?.close();
   await h?.close();
 });
 
-const bearer = (userId: string) => userBearer(userId, JWT_SECRET);
+const bearer = (userId: string) => api.bearer(userId);
 
 describe('end to end through the API', () => {
   it('signup → PUT /accounts/xbox → POST /sync/xbox → worker → succeeded: every title (360 included), achievement, unlock and rarity of the sandbox, Xbox’s gamerscore', async () => {
@@ -83,8 +54,7 @@ describe('end to end through the API', () => {
     expect([account.external_account_id, account.display_name, account.verified]).toEqual([XUID, 'E2ePlayer', true]);
 
     const events: SyncEvent[] = [];
-    const listener = createRedisConnection(h.redis.url, 'subscriber');
-    subscribers.push(listener);
+    const listener = api.subscriber();
     await subscribeSyncEvents(listener, h.env.QUEUE_PREFIX, userId, (event) => events.push(event));
 
     const requested = await app.inject({ method: 'POST', url: '/sync/xbox', headers, payload: {} });
